@@ -1,0 +1,182 @@
+package client
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultMaxResponseBytes bounds an answer's body when Options leave it 0.
+const DefaultMaxResponseBytes = 8 << 20
+
+// readBody reads at most limit+1 bytes, so an oversized answer is detected
+// without reading it all.
+func readBody(action string, body io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, newError(action, CodeResponseTooLarge, "answer is larger than the %d byte limit", limit)
+	}
+	return b, nil
+}
+
+// errorProbe finds an error answer's fields, and whether the data an action
+// expects is present at all (a 2xx answer with a Code and no data is an error).
+type errorProbe struct {
+	ErrorResponse
+	JobInfos json.RawMessage `json:"JobInfos"`
+	Jobs     json.RawMessage `json:"Jobs"`
+}
+
+func (p *errorProbe) hasData() bool {
+	return len(p.JobInfos) > 0 || len(p.Jobs) > 0
+}
+
+// decodeAnswer turns one HTTP answer into out or an error. now feeds the
+// Retry-After date form.
+func decodeAnswer(action string, resp *http.Response, body []byte, out any, now time.Time) error {
+	ctype := contentType(resp.Header)
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	var probe errorProbe
+	probeErr := json.Unmarshal(body, &probe)
+	if !ok {
+		ae := &APIError{Action: action, StatusCode: resp.StatusCode, RetryAfter: throttleWait(resp.Header, now)}
+		if probeErr == nil && probe.Code != "" {
+			fillAPIError(ae, &probe.ErrorResponse)
+		} else {
+			// Not a JSON error answer (a proxy's HTML page, an empty body):
+			// the status is all there is to go by.
+			ae.Code = "HTTP" + strconv.Itoa(resp.StatusCode)
+			ae.Message = "answer without an error code" + describeBody(ctype, body)
+			if probeErr == nil {
+				ae.RequestID = probe.RequestID.String()
+			}
+		}
+		return ae
+	}
+	if probeErr == nil && probe.Code != "" && !probe.hasData() {
+		ae := &APIError{Action: action, StatusCode: resp.StatusCode, RetryAfter: throttleWait(resp.Header, now)}
+		fillAPIError(ae, &probe.ErrorResponse)
+		return ae
+	}
+	if err := decodeJSON(body, out); err != nil {
+		return newError(action, CodeDecodeError, "%s%s", err, describeBody(ctype, body))
+	}
+	return nil
+}
+
+func fillAPIError(ae *APIError, r *ErrorResponse) {
+	ae.Code = clip(r.Code.String(), 128)
+	ae.Message = clip(r.Message.String(), 1024)
+	ae.RequestID = clip(r.RequestID.String(), 128)
+	ae.HostID = clip(r.HostID.String(), 256)
+	ae.Recommend = clip(r.Recommend.String(), 512)
+}
+
+// decodeJSON decodes one JSON value into out, with a short message naming
+// what went wrong and never quoting the body.
+func decodeJSON(body []byte, out any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return errors.New("empty answer")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	err := dec.Decode(out)
+	if err == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			return errors.New("malformed JSON: data after the answer")
+		}
+		return nil
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return errors.New("truncated JSON")
+	case errors.As(err, &syn):
+		return fmt.Errorf("malformed JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		if typ.Field != "" && typ.Type != nil {
+			return fmt.Errorf("field %s holds a JSON %s where %s was expected", typ.Field, typ.Value, goKind(typ.Type.Kind().String()))
+		}
+		return fmt.Errorf("answer is a JSON %s, not an object", typ.Value)
+	default:
+		// Errors of the tolerant field types quote the offending value; say
+		// only that a value did not fit.
+		return errors.New("a field holds a value of the wrong type")
+	}
+}
+
+func goKind(k string) string {
+	switch k {
+	case "struct", "map":
+		return "an object"
+	case "slice", "array":
+		return "an array"
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	}
+	return "a number"
+}
+
+func contentType(h http.Header) string {
+	ct := h.Get("Content-Type")
+	if ct == "" {
+		return ""
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return "unparsable"
+	}
+	return mt
+}
+
+// describeBody names the content type and the first few characters of an
+// unexpected body ("<!DOCTYPE"), enough to recognise a proxy's page without
+// repeating what it says.
+func describeBody(ctype string, body []byte) string {
+	var parts []string
+	if ctype != "" {
+		parts = append(parts, "content type "+ctype)
+	}
+	parts = append(parts, strconv.Itoa(len(body))+" bytes")
+	if lead := safeLead(body, 9); lead != "" {
+		parts = append(parts, "starting "+strconv.Quote(lead))
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// safeLead returns up to n leading characters of b when they are markup or
+// JSON punctuation and letters, nothing else.
+func safeLead(b []byte, n int) string {
+	b = bytes.TrimSpace(b)
+	var out []byte
+	for _, c := range b {
+		if len(out) == n {
+			break
+		}
+		if !(c == '<' || c == '>' || c == '!' || c == '{' || c == '}' || c == '[' || c == ']' || c == '"' || c == '?' ||
+			('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')) {
+			break
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
