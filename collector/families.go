@@ -1,0 +1,124 @@
+package collector
+
+// The metric family table, the kube-state-metrics way: one row per family with
+// its name, help, type, label names and a function that turns a snapshot into
+// samples. Adding a metric is adding a row; the renderer, the allow/deny lists
+// and the tests all work from the table.
+
+type metricType uint8
+
+const (
+	gauge metricType = iota
+	counter
+)
+
+func (t metricType) String() string {
+	if t == counter {
+		return "counter"
+	}
+	return "gauge"
+}
+
+// family is one row of the table. Exactly one of gen and agg is set.
+type family struct {
+	name string
+	help string
+	typ  metricType
+	// labels are the label names. For per-job rows (gen) they come after the
+	// cluster_id and job_id every job series carries; for store-wide rows (agg)
+	// they are the whole label set.
+	labels []string
+	// gen writes the samples of one job. It runs when the snapshot is stored,
+	// never on a scrape.
+	gen func(s *JobSnapshot, w *sampleWriter)
+	// agg writes samples derived from the whole store. It runs on every scrape,
+	// so it must stay a cheap count over the jobs.
+	agg func(jobs []*rendered, w *sampleWriter)
+}
+
+// Label names shared by many rows. No label is ever called "type" or "job":
+// both clash with Prometheus conventions (the target's job label, and the
+// word users reach for in joins).
+var (
+	jobLabelNames       = []string{"cluster_id", "job_id"}
+	groupLabelNames     = []string{"container_group_id"}
+	containerLabelNames = []string{"container_group_id", "container", "container_type"}
+)
+
+func withLabels(base []string, extra ...string) []string {
+	out := make([]string, 0, len(base)+len(extra))
+	out = append(out, base...)
+	return append(out, extra...)
+}
+
+// familyTable returns every family in exposition order: job data, container
+// groups, containers, then the exporter's view of each job and of the store.
+func familyTable(tags tagLabels) []family {
+	var t []family
+	t = append(t, jobFamilies()...)
+	t = append(t, groupFamilies(tags)...)
+	t = append(t, containerFamilies()...)
+	t = append(t, exporterFamilies()...)
+	return t
+}
+
+// sampleWriter appends the samples of one family to buf.
+type sampleWriter struct {
+	buf []byte
+	// prefix is `{cluster_id="…",job_id="…"` for per-job rows, rendered once
+	// per snapshot; empty for store-wide rows.
+	prefix []byte
+	name   string
+	labels []string // label name tokens, each `name="`
+}
+
+// add appends one sample. vals are the values of the row's labels, in order;
+// a missing value is written empty rather than failing, but the table tests
+// make sure every row passes exactly as many as it declares.
+func (w *sampleWriter) add(v float64, vals ...string) {
+	b := append(w.buf, w.name...)
+	open := len(w.prefix) > 0
+	if open {
+		b = append(b, w.prefix...)
+	}
+	for i, tok := range w.labels {
+		if open {
+			b = append(b, ',')
+		} else {
+			b = append(b, '{')
+			open = true
+		}
+		b = append(b, tok...)
+		if i < len(vals) {
+			b = appendLabelValue(b, vals[i])
+		}
+		b = append(b, '"')
+	}
+	if open {
+		b = append(b, '}')
+	}
+	b = append(b, ' ')
+	b = appendValue(b, v)
+	w.buf = append(b, '\n')
+}
+
+// stateSet writes one sample per known value (1 for cur, 0 for the others)
+// and, when cur is set but not among them, one more for cur, so a value the
+// API adds later shows up instead of vanishing. lead are the label values
+// before the state label.
+func (w *sampleWriter) stateSet(known []string, cur string, lead ...string) {
+	var vals [8]string
+	n := copy(vals[:len(vals)-1], lead)
+	seen := false
+	for _, k := range known {
+		vals[n] = k
+		if k == cur {
+			seen = true
+		}
+		w.add(boolValue(k == cur), vals[:n+1]...)
+	}
+	if !seen && cur != "" {
+		vals[n] = cur
+		w.add(1, vals[:n+1]...)
+	}
+}

@@ -1,0 +1,195 @@
+package collector
+
+import (
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+)
+
+// containerStates are the container states the API documents.
+var containerStates = []string{"Waiting", "Running", "Terminated"}
+
+const terminated = "Terminated"
+
+func containerFamilies() []family {
+	return []family{
+		{
+			name:   "ehpc_serverless_container_info",
+			help:   "Descriptive labels of a container (init containers too, told apart by container_type); always 1.",
+			labels: withLabels(containerLabelNames, "image", "image_pull_policy"),
+			gen: func(s *JobSnapshot, w *sampleWriter) {
+				eachContainer(s.Info, func(gid string, c *client.Container, ctype string) {
+					w.add(1, gid, c.Name.String(), ctype, c.Image.String(), c.ImagePullPolicy.String())
+				})
+			},
+		},
+		{
+			name:   "ehpc_serverless_container_restarts_total",
+			help:   "Number of times the container has been restarted.",
+			typ:    counter,
+			labels: containerLabelNames,
+			gen: containerNumber(func(c *client.Container) (float64, bool) {
+				return float64(c.RestartCount), true
+			}),
+		},
+		{
+			name:   "ehpc_serverless_container_ready",
+			help:   "Whether the container passes its readiness check: 1 ready, 0 not ready.",
+			labels: containerLabelNames,
+			gen: containerNumber(func(c *client.Container) (float64, bool) {
+				return boolValue(bool(c.Ready)), true
+			}),
+		},
+		{
+			name:   "ehpc_serverless_container_state",
+			help:   "Current state of a container: 1 for the current state, 0 for the others (Waiting, Running, Terminated, plus any other value the API reports).",
+			labels: withLabels(containerLabelNames, "state"),
+			gen: func(s *JobSnapshot, w *sampleWriter) {
+				eachContainer(s.Info, func(gid string, c *client.Container, ctype string) {
+					w.stateSet(containerStates, c.CurrentState.State.String(), gid, c.Name.String(), ctype)
+				})
+			},
+		},
+		{
+			name:   "ehpc_serverless_container_state_reason",
+			help:   "Why the container is in its current state (e.g. Started, Completed, Error); always 1, absent when the API gives no reason.",
+			labels: withLabels(containerLabelNames, "state", "reason"),
+			gen: func(s *JobSnapshot, w *sampleWriter) {
+				eachContainer(s.Info, func(gid string, c *client.Container, ctype string) {
+					if st := c.CurrentState; st.Reason != "" {
+						w.add(1, gid, c.Name.String(), ctype, st.State.String(), st.Reason.String())
+					}
+				})
+			},
+		},
+		{
+			name:   "ehpc_serverless_container_exit_code",
+			help:   "Exit code of a terminated container; absent while the container is not terminated.",
+			labels: containerLabelNames,
+			gen: containerNumber(func(c *client.Container) (float64, bool) {
+				return float64(c.CurrentState.ExitCode), c.CurrentState.State == terminated
+			}),
+		},
+		{
+			name:   "ehpc_serverless_container_signal",
+			help:   "Signal that terminated the container; absent while it is not terminated or when no signal was involved.",
+			labels: containerLabelNames,
+			gen: containerNumber(func(c *client.Container) (float64, bool) {
+				st := c.CurrentState
+				return float64(st.Signal), st.State == terminated && st.Signal != 0
+			}),
+		},
+		containerTime("ehpc_serverless_container_started_timestamp_seconds",
+			"When the container's current state began, in Unix seconds.",
+			func(c *client.Container) client.Text { return c.CurrentState.StartTime }),
+		containerTime("ehpc_serverless_container_finished_timestamp_seconds",
+			"When the container finished, in Unix seconds, as the current state reports it.",
+			func(c *client.Container) client.Text { return c.CurrentState.FinishTime }),
+		{
+			name:   "ehpc_serverless_container_last_terminated_exit_code",
+			help:   "Exit code of the container's previous run; present only when the previous state is Terminated.",
+			labels: containerLabelNames,
+			gen: containerNumber(func(c *client.Container) (float64, bool) {
+				return float64(c.PreviousState.ExitCode), c.PreviousState.State == terminated
+			}),
+		},
+		{
+			name:   "ehpc_serverless_container_last_terminated_reason",
+			help:   "Why the container's previous run terminated; always 1, present only when the previous state is Terminated with a reason.",
+			labels: withLabels(containerLabelNames, "reason"),
+			gen: func(s *JobSnapshot, w *sampleWriter) {
+				eachContainer(s.Info, func(gid string, c *client.Container, ctype string) {
+					if p := c.PreviousState; p.State == terminated && p.Reason != "" {
+						w.add(1, gid, c.Name.String(), ctype, p.Reason.String())
+					}
+				})
+			},
+		},
+		{
+			name:   "ehpc_serverless_container_last_terminated_timestamp_seconds",
+			help:   "When the container's previous run terminated, in Unix seconds; present only when the previous state is Terminated.",
+			labels: containerLabelNames,
+			gen: containerNumber(func(c *client.Container) (float64, bool) {
+				if c.PreviousState.State != terminated {
+					return 0, false
+				}
+				t, ok := c.PreviousState.FinishTime.Time()
+				if !ok {
+					return 0, false
+				}
+				return unixSeconds(t)
+			}),
+		},
+		{
+			name:   "ehpc_serverless_container_cpu_cores",
+			help:   "CPU cores requested by the container.",
+			labels: containerLabelNames,
+			gen: containerNumber(func(c *client.Container) (float64, bool) {
+				return float64(c.Cpu), true
+			}),
+		},
+		{
+			name:   "ehpc_serverless_container_memory_bytes",
+			help:   "Memory requested by the container, in bytes (the API reports GiB).",
+			labels: containerLabelNames,
+			gen: containerNumber(func(c *client.Container) (float64, bool) {
+				return float64(c.Memory) * bytesPerGiB, true
+			}),
+		},
+		{
+			name:   "ehpc_serverless_container_gpus",
+			help:   "GPUs requested by the container.",
+			labels: containerLabelNames,
+			gen: containerNumber(func(c *client.Container) (float64, bool) {
+				return float64(c.Gpu), true
+			}),
+		},
+	}
+}
+
+// containerNumber writes one number per container; ok false skips it.
+func containerNumber(val func(*client.Container) (float64, bool)) func(*JobSnapshot, *sampleWriter) {
+	return func(s *JobSnapshot, w *sampleWriter) {
+		eachContainer(s.Info, func(gid string, c *client.Container, ctype string) {
+			if v, ok := val(c); ok {
+				w.add(v, gid, c.Name.String(), ctype)
+			}
+		})
+	}
+}
+
+// containerTime is a row for one of a container's RFC 3339 times; an empty or
+// unparsable time is not exposed.
+func containerTime(name, help string, field func(*client.Container) client.Text) family {
+	return family{
+		name:   name,
+		help:   help,
+		labels: containerLabelNames,
+		gen: containerNumber(func(c *client.Container) (float64, bool) {
+			t, ok := field(c).Time()
+			if !ok {
+				return 0, false
+			}
+			return unixSeconds(t)
+		}),
+	}
+}
+
+// eachContainer calls fn for every container of every group, init containers
+// first (they run first), skipping a container whose name repeats an earlier
+// one of the same kind in the same group.
+func eachContainer(j *client.JobInfo, fn func(groupID string, c *client.Container, ctype string)) {
+	eachGroup(j, func(g *client.ContainerGroup) {
+		gid := g.ContainerGroupID.String()
+		for _, list := range [2]struct {
+			cs    []client.Container
+			ctype string
+		}{{g.InitContainers, "init"}, {g.Containers, "main"}} {
+			cs := list.cs
+			for i := range cs {
+				if repeatsEarlier(i, func(k int) bool { return cs[k].Name == cs[i].Name }) {
+					continue
+				}
+				fn(gid, &cs[i], list.ctype)
+			}
+		}
+	})
+}

@@ -1,0 +1,130 @@
+package collector
+
+import (
+	"strings"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+)
+
+// jobStates are the job states the API documents.
+var jobStates = []string{"Pending", "Initing", "Running", "Succeeded", "Canceled", "Failed"}
+
+func jobFamilies() []family {
+	return []family{
+		{
+			name:   "ehpc_serverless_job_info",
+			help:   "Descriptive labels of a serverless job; always 1. Join on cluster_id and job_id to add them to other series.",
+			labels: []string{"job_name", "queue", "user", "array_job_id", "array_index"},
+			gen: func(s *JobSnapshot, w *sampleWriter) {
+				j := s.Info
+				if j == nil {
+					return
+				}
+				id := j.JobID.String()
+				if id == "" {
+					id = s.Key.JobID
+				}
+				array, index := splitArrayTaskID(id)
+				w.add(1, j.JobName.String(), j.Queue.String(), j.User.String(), array, index)
+			},
+		},
+		{
+			name:   "ehpc_serverless_job_state",
+			help:   "Current state of a serverless job: 1 for the current state, 0 for the others (Pending, Initing, Running, Succeeded, Canceled, Failed, plus any other value the API reports).",
+			labels: []string{"state"},
+			gen: func(s *JobSnapshot, w *sampleWriter) {
+				if s.Info != nil {
+					w.stateSet(jobStates, s.Info.State.String())
+				}
+			},
+		},
+		{
+			name: "ehpc_serverless_job_priority",
+			help: "Scheduling priority of a serverless job as set at submission.",
+			gen: func(s *JobSnapshot, w *sampleWriter) {
+				if s.Info != nil {
+					w.add(float64(s.Info.Priority))
+				}
+			},
+		},
+		jobUnixTime("ehpc_serverless_job_submit_timestamp_seconds",
+			"When the job was submitted, in Unix seconds.",
+			func(j *client.JobInfo) client.Int64 { return j.SubmitTime }, 1),
+		jobUnixTime("ehpc_serverless_job_start_timestamp_seconds",
+			"When the job started running, in Unix seconds; absent until it starts.",
+			func(j *client.JobInfo) client.Int64 { return j.StartTime }, 1),
+		jobUnixTime("ehpc_serverless_job_end_timestamp_seconds",
+			"When the job ended, in Unix seconds; absent until it ends.",
+			func(j *client.JobInfo) client.Int64 { return j.EndTime }, 1),
+		jobUnixTime("ehpc_serverless_job_last_modified_timestamp_seconds",
+			"When the service last changed anything about the job, in Unix seconds (the API reports milliseconds).",
+			func(j *client.JobInfo) client.Int64 { return j.LastModifyTime }, 1000),
+		{
+			name: "ehpc_serverless_job_array_tasks",
+			help: "Number of sub-tasks of an array job: (IndexEnd - IndexStart) / IndexStep + 1. Absent for jobs that are not array jobs.",
+			gen: func(s *JobSnapshot, w *sampleWriter) {
+				if s.Info == nil || !bool(s.Info.IsArrayJob) {
+					return
+				}
+				if n, ok := arrayTasks(s.Info.ArrayProperties); ok {
+					w.add(float64(n))
+				}
+			},
+		},
+	}
+}
+
+// jobUnixTime is a row for one of the job's integer times; per is how many
+// units of the API's value make a second. A time of 0 means "not yet" and is
+// not exposed.
+func jobUnixTime(name, help string, field func(*client.JobInfo) client.Int64, per int64) family {
+	return family{
+		name: name,
+		help: help,
+		gen: func(s *JobSnapshot, w *sampleWriter) {
+			if s.Info == nil {
+				return
+			}
+			v := int64(field(s.Info))
+			if v <= 0 {
+				return
+			}
+			if per == 1 {
+				w.add(float64(v))
+				return
+			}
+			// Whole and fractional parts apart, so large millisecond values
+			// keep their exact seconds.
+			w.add(float64(v/per) + float64(v%per)/float64(per))
+		},
+	}
+}
+
+// splitArrayTaskID splits "<array>_<index>" into its parts; any other id
+// (including one whose index is not a number) gives two empty strings.
+func splitArrayTaskID(id string) (array, index string) {
+	i := strings.LastIndexByte(id, '_')
+	if i <= 0 || i == len(id)-1 {
+		return "", ""
+	}
+	for _, c := range id[i+1:] {
+		if c < '0' || c > '9' {
+			return "", ""
+		}
+	}
+	return id[:i], id[i+1:]
+}
+
+// arrayTasks counts the indexes of an array job; ok is false when the range
+// cannot be counted (no properties, a step that is not positive, an end
+// before the start, or bounds too far apart to subtract).
+func arrayTasks(p *client.ArrayProperties) (int64, bool) {
+	if p == nil || p.IndexStep <= 0 || p.IndexEnd < p.IndexStart {
+		return 0, false
+	}
+	span := int64(p.IndexEnd) - int64(p.IndexStart)
+	if span < 0 { // overflow of absurd bounds
+		return 0, false
+	}
+	return span/int64(p.IndexStep) + 1, true
+}

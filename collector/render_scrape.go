@@ -1,0 +1,100 @@
+package collector
+
+import (
+	"bufio"
+	"io"
+	"sync"
+)
+
+// A scrape writes, family by family in table order, the header and then every
+// job's pre-rendered fragment in key order. Nothing is derived from the API's
+// data here; only the store-wide counts are computed, and they are a single
+// pass over the jobs.
+
+var (
+	viewPool   = sync.Pool{New: func() any { return new([]*rendered) }}
+	bufioPool  = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
+	aggregPool = sync.Pool{New: func() any { return new(sampleWriter) }}
+)
+
+// WriteTo writes the text exposition of every job family to w.
+func (s *Store) WriteTo(w io.Writer) (int64, error) {
+	if bw, ok := w.(*bufio.Writer); ok {
+		n, _, err := s.writeExposition(bw)
+		if err == nil {
+			err = bw.Flush()
+		}
+		return n, err
+	}
+	bw := bufioPool.Get().(*bufio.Writer)
+	bw.Reset(w)
+	n, _, err := s.writeExposition(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	bw.Reset(nil)
+	bufioPool.Put(bw)
+	return n, err
+}
+
+// writeExposition writes the job families to bw (without flushing it) and
+// returns the renderer whose families were written, so the caller can tell
+// which family names the store owns in this very scrape.
+func (s *Store) writeExposition(bw *bufio.Writer) (int64, *renderer, error) {
+	vp := viewPool.Get().(*[]*rendered)
+	jobs, r := s.view((*vp)[:0])
+	defer func() {
+		clear(jobs) // do not keep deleted snapshots alive through the pool
+		*vp = jobs[:0]
+		viewPool.Put(vp)
+	}()
+
+	var total int64
+	write := func(b []byte) error {
+		n, err := bw.Write(b)
+		total += int64(n)
+		return err
+	}
+	for i := range r.families {
+		f := &r.families[i]
+		if f.agg != nil {
+			if err := writeAggregate(f, jobs, write); err != nil {
+				return total, r, err
+			}
+			continue
+		}
+		// Empty families get no header: a HELP/TYPE pair with no samples
+		// is noise, and parsers drop it anyway.
+		wroteHeader := false
+		for _, rd := range jobs {
+			frag := rd.fragment(f.slot)
+			if len(frag) == 0 {
+				continue
+			}
+			if !wroteHeader {
+				if err := write(f.header); err != nil {
+					return total, r, err
+				}
+				wroteHeader = true
+			}
+			if err := write(frag); err != nil {
+				return total, r, err
+			}
+		}
+	}
+	return total, r, nil
+}
+
+func writeAggregate(f *enabledFamily, jobs []*rendered, write func([]byte) error) error {
+	w := aggregPool.Get().(*sampleWriter)
+	defer aggregPool.Put(w)
+	w.buf, w.prefix, w.name, w.labels = w.buf[:0], nil, f.name, f.tokens
+	f.agg(jobs, w)
+	if len(w.buf) == 0 {
+		return nil
+	}
+	if err := write(f.header); err != nil {
+		return err
+	}
+	return write(w.buf)
+}
