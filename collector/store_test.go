@@ -161,7 +161,7 @@ func TestReconfigure(t *testing.T) {
 // and hold each job at most once per family.
 func TestStoreConcurrent(t *testing.T) {
 	s := newTestStore(t, StoreOptions{})
-	const writers, rounds = 4, 200
+	const writers, rounds = 4, 100
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Add(1)
@@ -180,7 +180,7 @@ func TestStoreConcurrent(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for range 50 {
+		for range 15 {
 			var b strings.Builder
 			if _, err := s.WriteTo(&b); err != nil {
 				t.Error(err)
