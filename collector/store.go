@@ -60,9 +60,9 @@ func NewStore(opts StoreOptions) (*Store, error) {
 	return &Store{r: r, slots: make(map[JobKey]*slot)}, nil
 }
 
-// Reconfigure switches to new options (tag labels, allow/deny lists) and
+// SetOptions switches to new options (tag labels, allow/deny lists) and
 // re-renders every stored snapshot with them. On error nothing changes.
-func (s *Store) Reconfigure(opts StoreOptions) error {
+func (s *Store) SetOptions(opts StoreOptions) error {
 	r, err := newRenderer(opts)
 	if err != nil {
 		return err
@@ -92,7 +92,7 @@ func (s *Store) Set(snap *JobSnapshot) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if rd.r != s.r {
-		// A Reconfigure happened meanwhile; the new renderer must win.
+		// A SetOptions happened meanwhile; the new renderer must win.
 		rd = s.r.render(snap)
 	}
 	if sl, ok := s.slots[snap.Key]; ok {

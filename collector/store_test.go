@@ -134,26 +134,26 @@ func TestAllowDeny(t *testing.T) {
 	}
 }
 
-func TestReconfigure(t *testing.T) {
+func TestSetOptions(t *testing.T) {
 	s := newTestStore(t, StoreOptions{}, richSnapshot())
 	if strings.Contains(exposition(t, s), "ehpc_serverless_container_group_tags") {
 		t.Fatal("tags exposed without an allowlist")
 	}
-	if err := s.Reconfigure(StoreOptions{TagLabels: []string{"app"}, Deny: []string{"ehpc_serverless_job_info"}}); err != nil {
+	if err := s.SetOptions(StoreOptions{TagLabels: []string{"app"}, Deny: []string{"ehpc_serverless_job_info"}}); err != nil {
 		t.Fatal(err)
 	}
 	out := exposition(t, s)
 	if !strings.Contains(out, `ehpc_serverless_container_group_tags{cluster_id="ehpc-sh-rich",job_id="10_3",container_group_id="eci-rich",tag_app="hpl"} 1`) {
-		t.Errorf("tags missing after Reconfigure:\n%s", out)
+		t.Errorf("tags missing after SetOptions:\n%s", out)
 	}
 	if strings.Contains(out, "ehpc_serverless_job_info") {
-		t.Error("denied family still served after Reconfigure")
+		t.Error("denied family still served after SetOptions")
 	}
-	if err := s.Reconfigure(StoreOptions{Allow: []string{"("}}); err == nil {
+	if err := s.SetOptions(StoreOptions{Allow: []string{"("}}); err == nil {
 		t.Fatal("bad options accepted")
 	}
 	if out2 := exposition(t, s); out2 != out {
-		t.Error("a failed Reconfigure changed the output")
+		t.Error("a failed SetOptions changed the output")
 	}
 }
 
@@ -204,7 +204,7 @@ func TestStoreConcurrent(t *testing.T) {
 		}
 	}()
 	wg.Wait()
-	if err := s.Reconfigure(StoreOptions{}); err != nil {
+	if err := s.SetOptions(StoreOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if s.Len() == 0 || s.Len() > writers*20 {
