@@ -188,8 +188,13 @@ func (c *chain) GetCredentials() (*providers.Credentials, error) {
 		}
 		msgs = append(msgs, l.name+": "+safeCause(err))
 	}
-	return nil, errors.New(strings.Join(msgs, "; "))
+	return nil, safeError(strings.Join(msgs, "; "))
 }
+
+// safeError is an error text already cut down to its secret-free part.
+type safeError string
+
+func (e safeError) Error() string { return string(e) }
 
 // safeCause shortens a credentials-go error to its leading, secret-free
 // part. Some of its messages append a response body, a command's stderr, a
@@ -197,6 +202,10 @@ func (c *chain) GetCredentials() (*providers.Credentials, error) {
 // included), always after a colon, an equals sign or a bracket; the text is
 // cut before the first of them.
 func safeCause(err error) string {
+	var safe safeError
+	if errors.As(err, &safe) {
+		return string(safe)
+	}
 	s := strings.TrimPrefix(err.Error(), "ERROR: ")
 	if i := strings.IndexAny(s, ":={[\n\r"); i >= 0 {
 		s = s[:i]

@@ -150,8 +150,10 @@ func describeBody(ctype string, body []byte) string {
 		parts = append(parts, "content type "+ctype)
 	}
 	parts = append(parts, strconv.Itoa(len(body))+" bytes")
-	if lead := safeLead(body, 9); lead != "" {
-		parts = append(parts, "starting "+strconv.Quote(lead))
+	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] != '{' && trimmed[0] != '[' {
+		if lead := safeLead(trimmed, 9); lead != "" {
+			parts = append(parts, "starting "+strconv.Quote(lead))
+		}
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
 }

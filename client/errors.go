@@ -82,6 +82,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	if e.Action == "" {
+		return e.Code + ": " + e.Message
+	}
 	return "EHPC " + e.Action + ": " + e.Code + ": " + e.Message
 }
 
