@@ -148,3 +148,15 @@ func TestConnectionRefused(t *testing.T) {
 		t.Errorf("%q repeats the request URL", err)
 	}
 }
+
+func TestOddErrorCodesAreNotTrusted(t *testing.T) {
+	for _, code := range []string{"bad code", "<b>x</b>", strings.Repeat("A", 200)} {
+		f := newFakeAPI(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			writeJSON(w, 400, `{"RequestId":"r","Code":"`+code+`","Message":"m"}`)
+		})
+		c := newTestClient(t, f, nil)
+		if err := describeOnce(context.Background(), c); ErrorCode(err) != "HTTP400" {
+			t.Errorf("code %q: got %v, want HTTP400", code, err)
+		}
+	}
+}

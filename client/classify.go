@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -89,7 +90,10 @@ func redact(err error, key signingKey) error {
 	var ae *APIError
 	if errors.As(err, &ae) {
 		cp := *ae
-		cp.Code, cp.Message, cp.RequestID, cp.HostID, cp.Recommend = scrub(cp.Code), scrub(cp.Message), scrub(cp.RequestID), scrub(cp.HostID), scrub(cp.Recommend)
+		cp.Message, cp.RequestID, cp.HostID, cp.Recommend = scrub(cp.Message), scrub(cp.RequestID), scrub(cp.HostID), scrub(cp.Recommend)
+		if scrub(cp.Code) != cp.Code {
+			cp.Code = "HTTP" + strconv.Itoa(cp.StatusCode)
+		}
 		return &cp
 	}
 	var ce *Error

@@ -50,7 +50,7 @@ func decodeAnswer(action string, resp *http.Response, body []byte, out any, now 
 	probeErr := json.Unmarshal(body, &probe)
 	if !ok {
 		ae := &APIError{Action: action, StatusCode: resp.StatusCode, RetryAfter: throttleWait(resp.Header, now)}
-		if probeErr == nil && probe.Code != "" {
+		if probeErr == nil && validCode(probe.Code.String()) {
 			fillAPIError(ae, &probe.ErrorResponse)
 		} else {
 			// Not a JSON error answer (a proxy's HTML page, an empty body):
@@ -63,7 +63,7 @@ func decodeAnswer(action string, resp *http.Response, body []byte, out any, now 
 		}
 		return ae
 	}
-	if probeErr == nil && probe.Code != "" && !probe.hasData() {
+	if probeErr == nil && validCode(probe.Code.String()) && !probe.hasData() {
 		ae := &APIError{Action: action, StatusCode: resp.StatusCode, RetryAfter: throttleWait(resp.Header, now)}
 		fillAPIError(ae, &probe.ErrorResponse)
 		return ae
@@ -74,8 +74,24 @@ func decodeAnswer(action string, resp *http.Response, body []byte, out any, now 
 	return nil
 }
 
+// validCode accepts what service codes look like ("Throttling.User",
+// "InvalidAccessKeyId.NotFound"); anything else is not trusted as a code,
+// since codes become metric label values.
+func validCode(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 func fillAPIError(ae *APIError, r *ErrorResponse) {
-	ae.Code = clip(r.Code.String(), 128)
+	ae.Code = r.Code.String()
 	ae.Message = clip(r.Message.String(), 1024)
 	ae.RequestID = clip(r.RequestID.String(), 128)
 	ae.HostID = clip(r.HostID.String(), 256)
