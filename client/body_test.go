@@ -36,6 +36,9 @@ func TestAnswerBodies(t *testing.T) {
 		{"wrong field type", 200, "application/json", `{"RequestId":"r","JobInfos":{"a":1}}`, CodeDecodeError, false, []string{"JobInfos"}, nil},
 		{"bad scalar", 200, "application/json", `{"RequestId":"r","JobInfos":[{"Priority":"very-high-secretish"}]}`, CodeDecodeError, false,
 			[]string{"wrong type"}, []string{"very-high"}},
+		{"number for an array", 200, "application/json", `{"RequestId":"r","JobInfos":[{"ContainerGroups":123456789}]}`, CodeDecodeError, false,
+			[]string{"JobInfos.ContainerGroups holds a JSON number where an array was expected"}, []string{"123456789"}},
+		{"top-level number", 200, "application/json", `987654321`, CodeDecodeError, false, []string{"JSON number, not an object"}, []string{"987654321"}},
 		{"trailing garbage", 200, "application/json", `{"RequestId":"r","JobInfos":[]} <html>`, CodeDecodeError, false, []string{"after the answer"}, nil},
 		{"2xx with error code", 200, "application/json", `{"RequestId":"r","Code":"Throttling.User","Message":"slow down"}`, "Throttling.User", true, []string{"HTTP 200"}, nil},
 	}

@@ -52,6 +52,12 @@ func NewCredential(o CredentialOptions) (cred credentials.Credential, source str
 		ConnectTimeout: int(timeout / time.Millisecond),
 		ReadTimeout:    int(timeout / time.Millisecond),
 	}
+	// The metadata service is on the instance's own link and answers at once
+	// when it exists; keep credentials-go's short 1 s bounds for it, so that
+	// the default chain off ECS gives up quickly instead of using the whole
+	// fetch timeout.
+	metaMillis := int(min(timeout, time.Second) / time.Millisecond)
+	ecsOpts := &providers.HttpOptions{ConnectTimeout: metaMillis, ReadTimeout: metaMillis}
 	var links []chainLink
 	switch strings.TrimSpace(o.Type) {
 	case "", CredentialDefault:
@@ -59,7 +65,7 @@ func NewCredential(o CredentialOptions) (cred credentials.Credential, source str
 		if o.Profile != "" {
 			source = fmt.Sprintf("default credential chain (environment, OIDC, profile %q, ECS RAM role, credentials URI)", o.Profile)
 		}
-		links = defaultChain(o, httpOpts)
+		links = defaultChain(o, httpOpts, ecsOpts)
 	case CredentialEnvironment:
 		source = "environment (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN)"
 		links = []chainLink{envLink()}
@@ -83,7 +89,7 @@ func NewCredential(o CredentialOptions) (cred credentials.Credential, source str
 			source = fmt.Sprintf("ECS RAM role %q (instance metadata service)", o.RoleName)
 		}
 		p, err := providers.NewECSRAMRoleCredentialsProviderBuilder().
-			WithRoleName(o.RoleName).WithHttpOptions(httpOpts).Build()
+			WithRoleName(o.RoleName).WithHttpOptions(ecsOpts).Build()
 		if err != nil {
 			return nil, "", fmt.Errorf("credentials: %s: %s", source, safeCause(err))
 		}
@@ -127,13 +133,13 @@ func profileLinks(name string) []chainLink {
 
 // defaultChain mirrors credentials-go's default chain, but takes a profile
 // name and fetch bounds, which the library's own chain cannot be given.
-func defaultChain(o CredentialOptions, httpOpts *providers.HttpOptions) []chainLink {
+func defaultChain(o CredentialOptions, httpOpts, ecsOpts *providers.HttpOptions) []chainLink {
 	links := []chainLink{envLink()}
 	if p, err := providers.NewOIDCCredentialsProviderBuilder().WithHttpOptions(httpOpts).Build(); err == nil {
 		links = append(links, chainLink{name: "OIDC", p: p})
 	}
 	links = append(links, profileLinks(o.Profile)...)
-	if p, err := providers.NewECSRAMRoleCredentialsProviderBuilder().WithRoleName(o.RoleName).WithHttpOptions(httpOpts).Build(); err == nil {
+	if p, err := providers.NewECSRAMRoleCredentialsProviderBuilder().WithRoleName(o.RoleName).WithHttpOptions(ecsOpts).Build(); err == nil {
 		links = append(links, chainLink{name: "ECS RAM role", p: p})
 	}
 	if p, err := providers.NewURLCredentialsProviderBuilder().WithHttpOptions(httpOpts).Build(); err == nil {

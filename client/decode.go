@@ -120,10 +120,12 @@ func decodeJSON(body []byte, out any) error {
 	case errors.As(err, &syn):
 		return fmt.Errorf("malformed JSON at byte %d", syn.Offset)
 	case errors.As(err, &typ):
+		// Value can be "number 1.5": keep only the kind, not the literal.
+		kind, _, _ := strings.Cut(typ.Value, " ")
 		if typ.Field != "" && typ.Type != nil {
-			return fmt.Errorf("field %s holds a JSON %s where %s was expected", typ.Field, typ.Value, goKind(typ.Type.Kind().String()))
+			return fmt.Errorf("field %s holds a JSON %s where %s was expected", typ.Field, kind, goKind(typ.Type.Kind().String()))
 		}
-		return fmt.Errorf("answer is a JSON %s, not an object", typ.Value)
+		return fmt.Errorf("answer is a JSON %s, not an object", kind)
 	default:
 		// Errors of the tolerant field types quote the offending value; say
 		// only that a value did not fit.
