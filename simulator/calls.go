@@ -1,6 +1,9 @@
 package simulator
 
-import "sync"
+import (
+	"context"
+	"sync"
+)
 
 // CallCounts is a snapshot of the requests the simulator has answered. The
 // code is the answer's error code, "OK" for a 200 answer (faulty bodies
@@ -29,8 +32,9 @@ func (c CallCounts) Count(action, code string) int64 {
 }
 
 type callCounter struct {
-	mu     sync.Mutex
-	counts CallCounts
+	mu      sync.Mutex
+	counts  CallCounts
+	changed chan struct{} // closed at the next record; nil when nobody waits
 }
 
 func (c *callCounter) record(action, code string) {
@@ -48,6 +52,32 @@ func (c *callCounter) record(action, code string) {
 		c.counts.ByActionCode[action] = m
 	}
 	m[code]++
+	if c.changed != nil {
+		close(c.changed)
+		c.changed = nil
+	}
+}
+
+// WaitCalls blocks until cond holds for the counters, or ctx ends. Tests use
+// it to wait for an answer the caller never sees (a request given up on, a
+// stream cut short) without sleeping.
+func (s *Simulator) WaitCalls(ctx context.Context, cond func(CallCounts) bool) error {
+	for {
+		s.calls.mu.Lock()
+		if s.calls.changed == nil {
+			s.calls.changed = make(chan struct{})
+		}
+		ch := s.calls.changed
+		s.calls.mu.Unlock()
+		if cond(s.Calls()) {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // Calls returns a copy of the call counters.

@@ -479,8 +479,6 @@ func (a *array) has(index int64) bool {
 	return index >= a.start && index <= a.end && (index-a.start)%a.step == 0
 }
 
-func (a *array) count() int64 { return (a.end-a.start)/a.step + 1 }
-
 // subTask returns the job as seen through one sub-task: its own id and its
 // (possibly shifted or overridden) timeline.
 func (j *job) subTask(index int64) *job {

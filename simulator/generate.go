@@ -48,7 +48,10 @@ func Generate(o GenerateOptions) *Scenario {
 	}
 	queues := []string{"comp", "gpu", "mem", "debug"}
 	names := []string{"cfd", "md", "wrf", "blast", "train", "render"}
-	active := int(float64(o.Jobs) * o.ActiveFraction)
+	activeSet := map[int]bool{}
+	for _, n := range rng.Perm(o.Jobs)[:int(float64(o.Jobs)*o.ActiveFraction)] {
+		activeSet[n] = true
+	}
 	for n := 0; n < o.Jobs; n++ {
 		c := &sc.Clusters[n%o.Clusters]
 		id := strconv.Itoa(len(c.Jobs) + 1)
@@ -59,8 +62,7 @@ func Generate(o GenerateOptions) *Scenario {
 			User:     "user" + strconv.Itoa(rng.IntN(20)+1),
 			Priority: int64(rng.IntN(10) + 1),
 		}
-		// Spread the active jobs evenly over the id range.
-		isActive := active > 0 && n%(o.Jobs/active) == 0 && n/(o.Jobs/active) < active
+		isActive := activeSet[n]
 		run := time.Duration(10+rng.IntN(110)) * time.Second
 		if isActive {
 			j.Submit = -time.Duration(rng.IntN(7200)) * time.Second

@@ -223,15 +223,6 @@ func (f *fixture) call(action string, query url.Values) answer {
 	return f.do(f.v3(action, query).request(f.t, f.srv.URL))
 }
 
-func (a answer) errorCode(t *testing.T) string {
-	t.Helper()
-	var e client.ErrorResponse
-	if err := json.Unmarshal(a.body, &e); err != nil {
-		t.Fatalf("error answer is not JSON: %v: %.200s", err, a.body)
-	}
-	return e.Code.String()
-}
-
 // wantError asserts an error answer's status and code, and that it carries
 // the service's error shape.
 func (a answer) wantError(t *testing.T, status int, code string) client.ErrorResponse {

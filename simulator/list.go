@@ -99,6 +99,14 @@ func (j *job) progress(d time.Duration) progress {
 	return agg
 }
 
+// stateAt is the job's (aggregated) state at elapsed time t.
+func (j *job) stateAt(t time.Duration) string {
+	if j.verbatim != nil {
+		return j.verbatimSummary.State.String()
+	}
+	return j.progress(t - j.submit).state
+}
+
 func (w *world) summary(j *job, t time.Duration) client.JobSummary {
 	if j.verbatim != nil {
 		return j.verbatimSummary
@@ -146,7 +154,7 @@ func (w *world) list(c *cluster, t time.Duration, q listQuery) (total int, page 
 				return false
 			}
 		}
-		if q.state != "" && w.summary(j, t).State.String() != q.state {
+		if q.state != "" && j.stateAt(t) != q.state {
 			return false
 		}
 		return true
