@@ -46,7 +46,11 @@ func New(w io.Writer, lvl, format string) (log.Logger, *slog.Logger, error) {
 	default:
 		return nil, nil, fmt.Errorf("unknown log level %q (want debug, info, warn or error)", lvl)
 	}
-	logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
-	logger = level.NewFilter(logger, allow)
-	return logger, slog.New(sloggokit.NewGoKitHandler(logger, slogLevel)), nil
+	// Caller depth 5 skips go-kit's own frames (With, the level filter and
+	// the level helper), so caller= names the line that logged.
+	// The slog view writes to the bare logger: its handler adds level, caller
+	// and time itself, from the record, and filters by slogLevel.
+	slogger := slog.New(sloggokit.NewGoKitHandler(logger, slogLevel))
+	logger = log.With(logger, "ts", log.DefaultTimestampUTC, "caller", log.Caller(5))
+	return level.NewFilter(logger, allow), slogger, nil
 }

@@ -1,0 +1,324 @@
+// Command ehpc_serverless_exporter exports Alibaba Cloud E-HPC serverless jobs
+// as Prometheus metrics. This file only wires the pieces together: flags,
+// logger, config, poller, HTTP server and signals.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/aliyun/credentials-go/credentials"
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/version"
+	toolkitweb "github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/config"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/accounts"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/demo"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/logging"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/web"
+)
+
+const exporterName = "ehpc_serverless_exporter"
+
+// defaultPort is the exporter's listening port; see README.md.
+const defaultPort = ":9947"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type flags struct {
+	configFile   string
+	configCheck  bool
+	demo         bool
+	metricsPath  string
+	maxRequests  int
+	shard        int
+	totalShards  int
+	logLevel     string
+	logFormat    string
+	toolkit      *toolkitweb.FlagConfig
+	simAddr      string
+	simScenario  string
+	shutdownWait time.Duration
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	var f flags
+	app := kingpin.New(exporterName, "Prometheus exporter for Alibaba Cloud E-HPC serverless jobs.")
+	app.UsageWriter(stdout)
+	app.ErrorWriter(stderr)
+	app.Terminate(nil)
+	app.Version(version.Print(exporterName))
+	app.HelpFlag.Short('h')
+	app.Flag("config.file", "Configuration file.").Default("config.yml").StringVar(&f.configFile)
+	app.Flag("config.check", "Validate the configuration file, print the result and exit.").BoolVar(&f.configCheck)
+	app.Flag("demo", "Run an embedded E-HPC simulator with a lively scenario and export it (no cloud account needed).").BoolVar(&f.demo)
+	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.metricsPath)
+	app.Flag("web.max-requests", "Maximum number of concurrent scrapes; more get 503. 0 means no limit.").Default("40").IntVar(&f.maxRequests)
+	app.Flag("shard", "Shard number of this replica (0-based), when jobs are split between replicas.").Default("0").IntVar(&f.shard)
+	app.Flag("total-shards", "Number of replicas the jobs are split between.").Default("1").IntVar(&f.totalShards)
+	app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").EnumVar(&f.logLevel, logging.Levels...)
+	app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").EnumVar(&f.logFormat, logging.Formats...)
+	app.Flag("web.shutdown-timeout", "How long in-flight scrapes may take to finish on SIGTERM.").Default("5s").DurationVar(&f.shutdownWait)
+	f.toolkit = kingpinflag.AddFlags(app, defaultPort)
+
+	serveCmd := app.Command("serve", "Run the exporter (the default).").Default()
+	simCmd := app.Command("simulate", "Run the local E-HPC simulator alone, for development and tests.")
+	simCmd.Flag("listen-address", "Address the simulator listens on.").Default("127.0.0.1:9948").StringVar(&f.simAddr)
+	simCmd.Flag("scenario", "Scenario YAML file; empty runs the demo scenario.").StringVar(&f.simScenario)
+
+	cmd, err := app.Parse(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v (try --help)\n", exporterName, err)
+		return 2
+	}
+	if cmd == "" {
+		// --help or --version already printed.
+		return 0
+	}
+	logger, slogger, err := logging.New(stderr, f.logLevel, f.logFormat)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	switch cmd {
+	case simCmd.FullCommand():
+		return runSimulator(ctx, f, logger)
+	case serveCmd.FullCommand():
+		if f.configCheck {
+			return checkConfig(f.configFile, stdout, stderr)
+		}
+		return serve(ctx, f, logger, slogger)
+	}
+	return 2
+}
+
+func checkConfig(path string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s is not valid:\n%v\n", path, err)
+		return 1
+	}
+	ids := 0
+	for i := range cfg.Clusters {
+		ids += len(cfg.Clusters[i].ExpandedJobIDs())
+	}
+	fmt.Fprintf(stdout, "%s is valid: %d cluster(s), %d configured job id(s), polling every %s.\n",
+		path, len(cfg.Clusters), ids, time.Duration(cfg.Polling.Interval))
+	return 0
+}
+
+func runSimulator(ctx context.Context, f flags, logger log.Logger) int {
+	opts, err := simulatorOptions(f.simScenario)
+	if err != nil {
+		level.Error(logger).Log("msg", "cannot start the simulator", "err", err)
+		return 1
+	}
+	if err := simulator.Run(ctx, f.simAddr, opts, logger); err != nil {
+		level.Error(logger).Log("msg", "simulator stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// Development key of the standalone simulator when the environment names
+// none. It guards nothing: the simulator serves made-up data on loopback.
+const (
+	simulatorKeyID     = "simulator"
+	simulatorKeySecret = "simulator-secret"
+)
+
+// simulatorOptions reads the key the simulator accepts from the same
+// variables the exporter's default credential chain reads, so an exporter
+// started in the same shell authenticates without further setup.
+func simulatorOptions(scenarioFile string) (simulator.Options, error) {
+	opts := simulator.Options{Speed: 1, Scenario: simulator.DemoScenario()}
+	if scenarioFile != "" {
+		sc, err := simulator.LoadScenario(scenarioFile)
+		if err != nil {
+			return opts, err
+		}
+		opts.Scenario = sc
+	}
+	id, secret := os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+	if id == "" || secret == "" {
+		id, secret = simulatorKeyID, simulatorKeySecret
+	}
+	opts.Keys = map[string]simulator.Key{id: {Secret: secret, SecurityToken: os.Getenv("ALIBABA_CLOUD_SECURITY_TOKEN")}}
+	return opts, nil
+}
+
+func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger) int {
+	level.Info(logger).Log("msg", "starting "+exporterName, "version", version.Info(), "build_context", version.BuildContext())
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		versioncollector.NewCollector(exporterName),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	safe := config.NewSafeConfig(reg)
+
+	var staticCred credentials.Credential
+	if f.demo {
+		d, err := demo.Start(ctx, logger)
+		if err != nil {
+			level.Error(logger).Log("msg", "cannot start the demo simulator", "err", err)
+			return 1
+		}
+		defer d.Stop()
+		staticCred = d.Credential
+		f.configFile = d.ConfigFile
+		level.Info(logger).Log("msg", "demo mode: exporting the embedded simulator", "simulator", d.Endpoint)
+	}
+	if err := safe.ReloadConfig(f.configFile); err != nil {
+		level.Error(logger).Log("msg", "cannot load the configuration", "file", f.configFile, "err", err)
+		return 1
+	}
+	cfg := safe.Get()
+
+	accts := accounts.New(accounts.Options{
+		Observer:   collector.NewAPIMetrics(reg),
+		Credential: staticCred,
+		UserAgent:  exporterName + "/" + version.Version,
+	})
+	specs, err := accts.Specs(cfg)
+	if err != nil {
+		level.Error(logger).Log("msg", "cannot set up the API clients", "err", err)
+		return 1
+	}
+	store, err := collector.NewStore(storeOptions(cfg))
+	if err != nil {
+		level.Error(logger).Log("msg", "invalid metrics settings", "err", err)
+		return 1
+	}
+	poller, err := collector.NewPoller(store, collector.PollerOptions{
+		Interval:    time.Duration(cfg.Polling.Interval),
+		Retention:   time.Duration(cfg.Polling.Retention),
+		Concurrency: cfg.Polling.Concurrency,
+		Shard:       f.shard,
+		TotalShards: f.totalShards,
+		Logger:      logger,
+		Registerer:  reg,
+	}, specs)
+	if err != nil {
+		level.Error(logger).Log("msg", "cannot start polling", "err", err)
+		return 1
+	}
+
+	// One reload at a time, whether it came from SIGHUP or /-/reload.
+	var reloadMu sync.Mutex
+	reload := func() error {
+		reloadMu.Lock()
+		defer reloadMu.Unlock()
+		err := safe.ReloadConfigWith(f.configFile, func(next *config.Config) error {
+			specs, err := accts.Specs(next)
+			if err != nil {
+				return err
+			}
+			if err := poller.Update(specs); err != nil {
+				return err
+			}
+			return store.SetOptions(storeOptions(next))
+		})
+		if err != nil {
+			level.Error(logger).Log("msg", "configuration reload failed; the previous configuration stays in use", "file", f.configFile, "err", err)
+			return err
+		}
+		level.Info(logger).Log("msg", "configuration reloaded", "file", f.configFile)
+		return nil
+	}
+
+	handler, err := web.NewHandler(web.Options{
+		MetricsPath: f.metricsPath,
+		Version:     version.Info(),
+		Metrics:     web.LimitConcurrency(collector.Handler(store, reg, logger), f.maxRequests),
+		Jobs:        store.All,
+		Ready:       poller.Ready,
+		Reload:      reload,
+	})
+	if err != nil {
+		level.Error(logger).Log("msg", "cannot build the web handler", "err", err)
+		return 1
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+
+	pollCtx, cancelPoll := context.WithCancel(context.Background())
+	defer cancelPoll()
+	pollDone := make(chan struct{})
+	go func() { defer close(pollDone); poller.Run(pollCtx) }()
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for {
+			select {
+			case <-hup:
+				_ = reload()
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	srvErr := make(chan error, 1)
+	go func() { srvErr <- toolkitweb.ListenAndServe(srv, f.toolkit, slogger) }()
+
+	select {
+	case err := <-srvErr:
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			level.Error(logger).Log("msg", "HTTP server failed", "err", err)
+			cancelPoll()
+			<-pollDone
+			return 1
+		}
+	case <-ctx.Done():
+		level.Info(logger).Log("msg", "shutting down: finishing in-flight scrapes", "timeout", f.shutdownWait)
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), f.shutdownWait)
+		defer cancel()
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			level.Warn(logger).Log("msg", "in-flight requests did not finish in time", "err", err)
+		}
+	}
+	cancelPoll()
+	<-pollDone
+	level.Info(logger).Log("msg", "stopped")
+	return 0
+}
+
+func storeOptions(cfg *config.Config) collector.StoreOptions {
+	return collector.StoreOptions{
+		TagLabels: cfg.Metrics.TagLabels,
+		Allow:     cfg.Metrics.Allow,
+		Deny:      cfg.Metrics.Deny,
+	}
+}

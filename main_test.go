@@ -1,0 +1,277 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
+)
+
+func writeFile(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestConfigCheck(t *testing.T) {
+	const good = `clusters:
+  - cluster_id: ehpc-hz-FYUr32xxxx
+    region_id: cn-hangzhou
+    endpoint: http://127.0.0.1:8080
+    job_ids: ["5", "10_3"]
+polling:
+  interval: 30s
+`
+	cases := []struct {
+		name, body string
+		code       int
+		want       []string
+	}{
+		{"valid", good, 0, []string{"is valid: 1 cluster(s), 2 configured job id(s), polling every 30s"}},
+		{"unknown key", strings.Replace(good, "job_ids:", "job_id:", 1), 1, []string{":5: clusters[0].job_id: unknown key", "job_ids"}},
+		{"missing cluster_id", strings.Replace(good, "cluster_id: ehpc-hz-FYUr32xxxx", "cluster_id: \"\"", 1), 1, []string{"clusters[0].cluster_id"}},
+		{"bad duration", strings.Replace(good, "interval: 30s", "interval: 30 seconds", 1), 1, []string{":7: polling.interval", `"30 seconds"`}},
+		{"endpoint typo", strings.Replace(good, "http://127.0.0.1:8080", "htp://127.0.0.1:8080", 1), 1, []string{":4: clusters[0].endpoint"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeFile(t, "config.yml", tc.body)
+			var stdout, stderr bytes.Buffer
+			code := run([]string{"--config.check", "--config.file=" + path}, &stdout, &stderr)
+			if code != tc.code {
+				t.Fatalf("exit code %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, stdout.String(), stderr.String())
+			}
+			out := stdout.String() + stderr.String()
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+func TestBadFlagsExitTwo(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"--log.level=loud"}, &stdout, &stderr); code != 2 {
+		t.Fatalf("exit code %d, want 2", code)
+	}
+	if !strings.Contains(stderr.String(), "loud") {
+		t.Fatalf("error does not name the bad value: %s", stderr.String())
+	}
+}
+
+// buildExporter compiles the exporter once per test binary.
+var (
+	buildOnce sync.Once
+	buildPath string
+	buildErr  error
+)
+
+func exporterBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the exporter binary")
+	}
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "ehpc-exporter-build-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		buildPath = filepath.Join(dir, "ehpc_serverless_exporter")
+		out, err := exec.Command("go", "build", "-o", buildPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildPath
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, deadline time.Duration, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(deadline)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out after %s waiting for %s", deadline, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func httpGet(url string) (int, string, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
+
+// The built binary, run as a user would, against the simulator serving the
+// published sample answer over the signed wire protocol: /metrics must carry
+// every job, container group and container sample of the golden file.
+func TestExporterBinaryAgainstSimulator(t *testing.T) {
+	bin := exporterBinary(t)
+	const keyID, secret = "LTAI-integration", "integration-secret-do-not-log"
+	// The sample's cluster id is masked ("ehpc-hz-FYUr32****"), which the
+	// config rightly refuses; serve the same answer under a real-looking id.
+	const clusterID = "ehpc-hz-FYUr32xxxx"
+	scenario := simulator.SeedScenario()
+	scenario.Clusters[0].ID = clusterID
+	sim, err := simulator.New(simulator.Options{
+		Scenario: scenario,
+		Keys:     map[string]simulator.Key{keyID: {Secret: secret}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	simDone := make(chan error, 1)
+	go func() { simDone <- sim.Serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-simDone })
+
+	cfg := writeFile(t, "config.yml", fmt.Sprintf(`clusters:
+  - cluster_id: %s
+    region_id: cn-hangzhou
+    endpoint: http://%s
+    job_ids: ["5"]
+polling:
+  interval: 1m
+`, clusterID, ln.Addr()))
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, "--config.file="+cfg, "--web.listen-address="+addr, "--log.level=debug")
+	cmd.Env = append(os.Environ(),
+		"ALIBABA_CLOUD_ACCESS_KEY_ID="+keyID,
+		"ALIBABA_CLOUD_ACCESS_KEY_SECRET="+secret,
+		"ALIBABA_CLOUD_ECS_METADATA_DISABLED=true",
+	)
+	var logs safeBuffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+
+	base := "http://" + addr
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("exporter log:\n%s", logs.String())
+		}
+	})
+	waitFor(t, "/-/ready", 20*time.Second, func() bool {
+		code, _, _ := httpGet(base + "/-/ready")
+		return code == http.StatusOK
+	})
+	code, body, err := httpGet(base + "/metrics")
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("GET /metrics: %d %v", code, err)
+	}
+	golden, err := os.ReadFile("collector/testdata/seed.golden.prom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden = bytes.ReplaceAll(golden, []byte(`cluster_id="ehpc-hz-FYUr32****"`), []byte(`cluster_id="`+clusterID+`"`))
+	served := map[string]bool{}
+	for _, l := range strings.Split(body, "\n") {
+		served[l] = true
+	}
+	sc := bufio.NewScanner(bytes.NewReader(golden))
+	checked := 0
+	for sc.Scan() {
+		l := sc.Text()
+		// The poll time is the only value that depends on when the test runs.
+		if l == "" || strings.HasPrefix(l, "ehpc_serverless_job_last_poll_success_timestamp_seconds{") {
+			continue
+		}
+		checked++
+		if !served[l] {
+			t.Errorf("/metrics lacks golden line:\n%s", l)
+		}
+	}
+	if checked < 100 {
+		t.Fatalf("only %d golden lines checked", checked)
+	}
+	for _, want := range []string{
+		`ehpc_serverless_container_restarts_total{cluster_id="` + clusterID + `",job_id="5",container_group_id="eci-bp1jrgfqqy54kg5hc****",container="HPL",container_type="main"} 5`,
+		`ehpc_serverless_exporter_api_requests_total{action="DescribeServerlessJobs",cluster_id="` + clusterID + `",code="OK"} 1`,
+		`ehpc_serverless_exporter_config_last_reload_successful 1`,
+		`ehpc_serverless_exporter_build_info{`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	for _, page := range []string{"/", "/status", "/metrics"} {
+		_, b, _ := httpGet(base + page)
+		if strings.Contains(b, secret) {
+			t.Errorf("%s shows the access key secret", page)
+		}
+	}
+	if strings.Contains(logs.String(), secret) {
+		t.Errorf("the debug log shows the access key secret")
+	}
+}
+
+// safeBuffer is a bytes.Buffer that the child's stderr copier and the test
+// may use at the same time.
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
