@@ -181,6 +181,10 @@ func TestClientUnderFaults(t *testing.T) {
 // Every answer of every built-in scenario decodes through the client, at
 // several instants of its life.
 func TestClientDecodesEveryScenario(t *testing.T) {
+	example, err := LoadScenario("testdata/example.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, tc := range map[string]struct {
 		sc    *Scenario
 		times []time.Duration
@@ -188,6 +192,7 @@ func TestClientDecodesEveryScenario(t *testing.T) {
 		"timeline":  {timelineScenario(), []time.Duration{0, 7 * time.Second, 15 * time.Second, 35 * time.Second, time.Hour}},
 		"recurring": {recurringScenario(), []time.Duration{0, 5 * time.Minute}},
 		"seed":      {SeedScenario(), []time.Duration{0}},
+		"example":   {example, []time.Duration{0, 40 * time.Second, 3 * time.Minute, 10 * time.Minute}},
 		"demo":      {DemoScenario(), []time.Duration{0, 2 * time.Minute, 7 * time.Minute, 13 * time.Minute, 2 * time.Hour}},
 		"generated": {Generate(GenerateOptions{Jobs: 300, Clusters: 2, Seed: 1}), []time.Duration{0, time.Hour}},
 	} {

@@ -303,6 +303,9 @@ func compileTimeline(phases []Phase, path string) ([]Phase, error) {
 		if p.GroupStatus != "" && !oneOf(p.GroupStatus, groupStates) {
 			return nil, fmt.Errorf("%s: unknown group_status %q (want one of %s)", ppath, p.GroupStatus, strings.Join(groupStates, ", "))
 		}
+		if p.At < 0 {
+			return nil, fmt.Errorf("%s: at %s is before the job's submission", ppath, p.At)
+		}
 		if i > 0 {
 			if p.At < phases[i-1].At {
 				return nil, fmt.Errorf("%s: at %s is before the previous phase's %s", ppath, p.At, phases[i-1].At)

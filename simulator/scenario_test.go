@@ -95,6 +95,7 @@ func TestLoadScenarioErrors(t *testing.T) {
 		"bad duration":        {"clusters:\n  - id: a\n    jobs:\n      - id: \"1\"\n        submit: soon\n", "line 5"},
 		"unknown state":       {"clusters:\n  - id: a\n    jobs:\n      - id: \"1\"\n        timeline: [{at: 1s, state: Runing}]\n", `clusters[0].jobs[0].timeline[0]: unknown state "Runing"`},
 		"phases out of order": {"clusters:\n  - id: a\n    jobs:\n      - id: \"1\"\n        timeline: [{at: 5s, state: Running}, {at: 1s, state: Failed}]\n", "timeline[1]: at 1s is before"},
+		"negative at":         {"clusters:\n  - id: a\n    jobs:\n      - id: \"1\"\n        timeline: [{at: -5s, state: Running}]\n", "timeline[0]: at -5s is before the job's submission"},
 		"after final state":   {"clusters:\n  - id: a\n    jobs:\n      - id: \"1\"\n        timeline: [{at: 5s, state: Failed}, {at: 6s, state: Running}]\n", "no phase may follow the final state Failed"},
 		"duplicate job":       {"clusters:\n  - id: a\n    jobs: [{id: \"1\"}, {id: \"1\"}]\n", `duplicate job id "1"`},
 		"duplicate cluster":   {"clusters: [{id: a}, {id: a}]\n", `duplicate cluster id "a"`},

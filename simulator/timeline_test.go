@@ -310,3 +310,71 @@ func TestTimelineIsPure(t *testing.T) {
 		}
 	}
 }
+
+// The less common paths, on the example scenario: a blamed sidecar, a job
+// failing in its init container, cancellation, spot reclamation.
+func TestExampleScenarioDetails(t *testing.T) {
+	sc, err := LoadScenario("testdata/example.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, sc)
+	const cl = "ehpc-hz-example"
+	epoch := sc.Epoch
+	at := func(d time.Duration) client.Text { return client.Text(epoch.Add(d).Format(time.RFC3339)) }
+
+	f.at(10 * time.Minute)
+	j := f.describeJob(cl, "3")
+	if len(j.ContainerGroups) != 2 || j.ContainerGroups[0].ContainerGroupName != "pipeline-3-0" || j.ContainerGroups[1].InstanceType != "ecs.g7.large" {
+		t.Fatalf("groups: %+v", j.ContainerGroups)
+	}
+	cs := j.ContainerGroups[0].Containers
+	wantState(t, "main", cs[0].CurrentState, "Terminated", "Completed", 0, at(10*time.Second), at(5*time.Minute))
+	wantState(t, "sidecar", cs[1].CurrentState, "Terminated", "Error", 1, at(10*time.Second), at(5*time.Minute))
+
+	j = f.describeJob(cl, "4")
+	g := j.ContainerGroups[0]
+	if j.State != "Failed" || g.Status != "Expired" || g.ExpiredTime != at(3*time.Minute) || g.FailedTime != "" || g.SpotStrategy != "SpotAsPriceGo" {
+		t.Fatalf("reclaimed spot: state %s status %s expired %s failed %s", j.State, g.Status, g.ExpiredTime, g.FailedTime)
+	}
+	wantState(t, "reclaimed", g.Containers[0].CurrentState, "Terminated", "Error", 143, at(15*time.Second), at(3*time.Minute))
+	if g.Containers[0].CurrentState.Signal != 15 {
+		t.Errorf("signal %d", g.Containers[0].CurrentState.Signal)
+	}
+
+	j = f.describeJob(cl, "5")
+	g = j.ContainerGroups[0]
+	if j.State != "Canceled" || g.Status != "Failed" {
+		t.Fatalf("canceled: %s / %s", j.State, g.Status)
+	}
+	wantState(t, "canceled", g.Containers[0].CurrentState, "Terminated", "Error", 143, at(5*time.Second), at(time.Minute))
+	if last := g.Events[len(g.Events)-1]; last.Reason != "Killing" || last.Type != "Normal" || last.LastTimestamp != at(time.Minute) {
+		t.Errorf("last event %+v", last)
+	}
+
+	// 7_4 fails in its init container; its main container never starts.
+	j = f.describeJob(cl, "7_4")
+	g = j.ContainerGroups[0]
+	if j.State != "Failed" || j.StartTime != 0 || j.EndTime != client.Int64(epoch.Add(25*time.Second).Unix()) {
+		t.Fatalf("7_4: state %s start %d end %d", j.State, j.StartTime, j.EndTime)
+	}
+	wantState(t, "7_4 init", g.InitContainers[0].CurrentState, "Terminated", "Error", 2, at(5*time.Second), at(25*time.Second))
+	wantState(t, "7_4 main", g.Containers[0].CurrentState, "Waiting", "PodInitializing", 0, "", "")
+	// 7_8 is the fifth index: its phases come 4*30s later.
+	if j = f.describeJob(cl, "7_8"); j.StartTime != client.Int64(epoch.Add(130*time.Second).Unix()) || j.EndTime != client.Int64(epoch.Add(240*time.Second).Unix()) {
+		t.Fatalf("7_8: start %d end %d", j.StartTime, j.EndTime)
+	}
+	// Without an Initing phase the init container completes as the job starts.
+	wantState(t, "7_8 init", j.ContainerGroups[0].InitContainers[0].CurrentState, "Terminated", "Completed", 0, at(130*time.Second), at(130*time.Second))
+
+	// Init containers share the Initing phase: stage-in 30s..60s, mesh 60s..90s.
+	f.at(70 * time.Second)
+	j = f.describeJob(cl, "1")
+	ics := j.ContainerGroups[0].InitContainers
+	wantState(t, "stage-in", ics[0].CurrentState, "Terminated", "Completed", 0, at(-10*time.Minute+30*time.Second), at(-10*time.Minute+60*time.Second))
+	wantState(t, "mesh", ics[1].CurrentState, "Terminated", "Completed", 0, at(-10*time.Minute+60*time.Second), at(-10*time.Minute+90*time.Second))
+	f.at(-10*time.Minute + 45*time.Second)
+	ics = f.describeJob(cl, "1").ContainerGroups[0].InitContainers
+	wantState(t, "stage-in running", ics[0].CurrentState, "Running", "Started", 0, at(-10*time.Minute+30*time.Second), "")
+	wantState(t, "mesh waiting", ics[1].CurrentState, "Waiting", "PodInitializing", 0, "", "")
+}
