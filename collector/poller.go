@@ -208,13 +208,11 @@ func (p *Poller) apply(specs []ClusterSpec) {
 		keep[s.ClusterID] = true
 		p.order = append(p.order, s.ClusterID)
 		c := p.clusters[s.ClusterID]
-		if c == nil {
+		added := c == nil
+		if added {
 			c = &clusterPoller{p: p, id: s.ClusterID, t: newTargets(s.ClusterID, p.store, p.shard, p.logger)}
 			p.clusters[s.ClusterID] = c
 			p.metrics.init(s.ClusterID)
-			if p.runCtx != nil {
-				p.startLocked(c)
-			}
 		}
 		c.mu.Lock()
 		c.spec, c.sem = s, sems[s.Account]
@@ -223,6 +221,11 @@ func (p *Poller) apply(specs []ClusterSpec) {
 			c.t.reconcile(now)
 		}
 		c.mu.Unlock()
+		// Start only once configured: a first cycle that ran before its
+		// targets were set would poll nothing and still count as done.
+		if added && p.runCtx != nil {
+			p.startLocked(c)
+		}
 	}
 	for id, c := range p.clusters {
 		if keep[id] {
