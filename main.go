@@ -143,13 +143,6 @@ func runSimulator(ctx context.Context, f flags, logger log.Logger) int {
 	return 0
 }
 
-// Development key of the standalone simulator when the environment names
-// none. It guards nothing: the simulator serves made-up data on loopback.
-const (
-	simulatorKeyID     = "simulator"
-	simulatorKeySecret = "simulator-secret"
-)
-
 // simulatorOptions reads the key the simulator accepts from the same
 // variables the exporter's default credential chain reads, so an exporter
 // started in the same shell authenticates without further setup.
@@ -164,7 +157,8 @@ func simulatorOptions(scenarioFile string) (simulator.Options, error) {
 	}
 	id, secret := os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
 	if id == "" || secret == "" {
-		id, secret = simulatorKeyID, simulatorKeySecret
+		// A public development key: the simulator serves made-up data.
+		id, secret = simulator.DemoAccessKeyID, simulator.DemoAccessKeySecret
 	}
 	opts.Keys = map[string]simulator.Key{id: {Secret: secret, SecurityToken: os.Getenv("ALIBABA_CLOUD_SECURITY_TOKEN")}}
 	return opts, nil

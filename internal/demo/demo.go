@@ -34,11 +34,6 @@ type Demo struct {
 	done   chan error
 }
 
-// staticIDsPerCluster is how many jobs of each cluster the demo config lists
-// by id; the rest are found by discovery, so both paths show up in
-// ehpc_serverless_exporter_jobs_tracked.
-const staticIDsPerCluster = 3
-
 // Start starts the simulator on a free loopback port and writes the config.
 func Start(ctx context.Context, logger log.Logger) (*Demo, error) {
 	secret, err := randomHex(20)
@@ -47,9 +42,8 @@ func Start(ctx context.Context, logger log.Logger) (*Demo, error) {
 	}
 	keyID := "demo-" + secret[:8]
 	cred := client.StaticCredential{AccessKeyID: keyID, AccessKeySecret: secret}
-	scenario := simulator.DemoScenario()
 	sim, err := simulator.New(simulator.Options{
-		Scenario: scenario,
+		Scenario: simulator.DemoScenario(),
 		Keys:     map[string]simulator.Key{keyID: {Secret: secret}},
 		Speed:    1,
 		Logger:   log.With(logger, "component", "simulator"),
@@ -68,7 +62,7 @@ func Start(ctx context.Context, logger log.Logger) (*Demo, error) {
 		return nil, err
 	}
 	file := filepath.Join(dir, "config.yml")
-	if err := os.WriteFile(file, []byte(Config(scenario, endpoint)), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte(Config(endpoint)), 0o600); err != nil {
 		ln.Close()
 		os.RemoveAll(dir)
 		return nil, err
@@ -86,28 +80,20 @@ func (d *Demo) Stop() {
 	os.RemoveAll(d.dir)
 }
 
-// Config renders the exporter config for a scenario served at endpoint: every
-// cluster, its first few plain job ids listed statically, discovery on, and
+// Config renders the exporter config for the demo simulator served at
+// endpoint: every demo cluster with its long-lived job ids listed statically
+// (array sub-tasks included), discovery on for the jobs that come and go, and
 // a short interval so that changes show within seconds.
-func Config(sc *simulator.Scenario, endpoint string) string {
+func Config(endpoint string) string {
 	var b strings.Builder
 	b.WriteString("# Written by --demo: the embedded simulator's clusters.\nclusters:\n")
-	for _, c := range sc.Clusters {
-		region := c.RegionID
-		if region == "" {
-			region = "cn-hangzhou"
+	for _, t := range simulator.DemoTargets() {
+		quoted := make([]string, len(t.JobIDs))
+		for i, id := range t.JobIDs {
+			quoted[i] = fmt.Sprintf("%q", id)
 		}
-		fmt.Fprintf(&b, "  - cluster_id: %q\n    region_id: %q\n    endpoint: %q\n", c.ID, region, endpoint)
-		var ids []string
-		for _, j := range c.Jobs {
-			if len(ids) == staticIDsPerCluster {
-				break
-			}
-			if j.Array == nil && j.ID != "" {
-				ids = append(ids, fmt.Sprintf("%q", j.ID))
-			}
-		}
-		fmt.Fprintf(&b, "    job_ids: [%s]\n", strings.Join(ids, ", "))
+		fmt.Fprintf(&b, "  - cluster_id: %q\n    region_id: %q\n    endpoint: %q\n    job_ids: [%s]\n",
+			t.ClusterID, t.RegionID, endpoint, strings.Join(quoted, ", "))
 		b.WriteString("    expand_array: true\n    discovery:\n      enabled: true\n      submitted_within: 0s\n")
 	}
 	b.WriteString("polling:\n  interval: 5s\n  retention: 10m\napi:\n  requests_per_second: 50\n  burst: 50\nmetrics:\n  tag_labels: [team]\n")
