@@ -246,6 +246,22 @@ polling:
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
+	// The documentation lists every family the exporter serves.
+	readme, _ := os.ReadFile("README.md")
+	contract, _ := os.ReadFile("docs/METRICS.md")
+	for _, l := range strings.Split(body, "\n") {
+		name, ok := strings.CutPrefix(l, "# TYPE ")
+		if !ok || !strings.HasPrefix(name, "ehpc_serverless_") {
+			continue
+		}
+		name = strings.Fields(name)[0]
+		if !bytes.Contains(readme, []byte("`"+name+"`")) {
+			t.Errorf("README.md's metric table lacks %s", name)
+		}
+		if !bytes.Contains(contract, []byte(name)) {
+			t.Errorf("docs/METRICS.md lacks %s", name)
+		}
+	}
 	for _, page := range []string{"/", "/status", "/metrics"} {
 		_, b, _ := httpGet(base + page)
 		if strings.Contains(b, secret) {
