@@ -25,6 +25,10 @@ const (
 const (
 	codeJobNotFound     = "JobNotFound"
 	codeUnexpectedJobID = "UnexpectedJobId"
+	// codeIncompleteAnswer: the answer is about the job but lacks its State.
+	// Taking it would replace a known state by none, so that every state
+	// series reads 0 while the poll looks successful.
+	codeIncompleteAnswer = "IncompleteAnswer"
 )
 
 // pollError is a describe answer the poller could not use.
@@ -211,6 +215,10 @@ func (r *cycleRun) describe(id string) (*client.JobInfo, error) {
 	if string(info.JobID) != id {
 		return nil, &pollError{code: codeUnexpectedJobID,
 			msg: fmt.Sprintf("asked for job %s of cluster %s, the answer is about job %q", id, r.c.id, truncateID(string(info.JobID)))}
+	}
+	if info.State == "" {
+		return nil, &pollError{code: codeIncompleteAnswer,
+			msg: fmt.Sprintf("the answer about job %s of cluster %s has no State; the last good data is kept", id, r.c.id)}
 	}
 	return &info, nil
 }
