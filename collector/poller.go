@@ -89,6 +89,7 @@ type clusterPoller struct {
 	cycleMu sync.Mutex   // a cycle never overlaps itself
 	waiting atomic.Int32 // cycles waiting for cycleMu, for tests
 	cycled  atomic.Bool  // one cycle finished
+	kick    chan struct{} // a reload changed the targets: cycle now
 
 	mu      sync.Mutex // guards the fields below
 	spec    ClusterSpec
@@ -210,17 +211,25 @@ func (p *Poller) apply(specs []ClusterSpec) {
 		c := p.clusters[s.ClusterID]
 		added := c == nil
 		if added {
-			c = &clusterPoller{p: p, id: s.ClusterID, t: newTargets(s.ClusterID, p.store, p.shard, p.logger)}
+			c = &clusterPoller{p: p, id: s.ClusterID, t: newTargets(s.ClusterID, p.store, p.shard, p.logger), kick: make(chan struct{}, 1)}
 			p.clusters[s.ClusterID] = c
 			p.metrics.init(s.ClusterID)
 		}
 		c.mu.Lock()
 		c.spec, c.sem = s, sems[s.Account]
 		c.t.configure(s)
-		if c.t.dirty {
+		changed := c.t.dirty
+		if changed {
 			c.t.reconcile(now)
 		}
 		c.mu.Unlock()
+		// Jobs a reload added are polled now rather than an interval later.
+		if changed && !added {
+			select {
+			case c.kick <- struct{}{}:
+			default:
+			}
+		}
 		// Start only once configured: a first cycle that ran before its
 		// targets were set would poll nothing and still count as done.
 		if added && p.runCtx != nil {
@@ -324,6 +333,7 @@ func (c *clusterPoller) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-timer.C:
+		case <-c.kick:
 		}
 		elapsed := c.cycle(ctx)
 		timer.Reset(max(c.p.opts.Interval-elapsed, 0))
