@@ -1,0 +1,406 @@
+package collector
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
+)
+
+// The scale rig runs the real poller with the real client against the real
+// simulator serving a generated world, over loopback HTTP. The simulator's
+// clock is a manual one and the poller reads the same clock, so every job's
+// state, submit time and end time is known exactly at every cycle, and so is
+// the least number of calls a cycle can make.
+
+const (
+	scaleKeyID  = "LTAIscalerig"
+	scaleSecret = "scale-rig-secret-5e0b7a"
+	// scaleStep is how far the simulated clock moves between two cycles.
+	scaleStep = 30 * time.Second
+)
+
+type scaleRig struct {
+	tb    testing.TB
+	sc    *simulator.Scenario
+	sim   *simulator.Simulator
+	clock *simulator.ManualClock
+	store *Store
+	p     *Poller
+}
+
+// newScaleRig serves sc and polls every cluster of it with discovery d.
+func newScaleRig(tb testing.TB, sc *simulator.Scenario, d DiscoverySpec, retention time.Duration) *scaleRig {
+	tb.Helper()
+	clock := simulator.NewManualClock(sc.Epoch)
+	sim, err := simulator.New(simulator.Options{
+		Scenario: sc,
+		Keys:     map[string]simulator.Key{scaleKeyID: {Secret: scaleSecret}},
+		Clock:    clock,
+	})
+	if err != nil {
+		tb.Fatalf("simulator: %v", err)
+	}
+	srv := httptest.NewServer(sim)
+	tb.Cleanup(srv.Close)
+	api, err := client.New(client.Options{
+		Endpoint:         srv.URL,
+		RegionID:         "cn-hangzhou",
+		Credential:       client.StaticCredential{AccessKeyID: scaleKeyID, AccessKeySecret: scaleSecret},
+		CredentialSource: "the scale rig's key",
+		Timeout:          time.Minute,
+		Concurrency:      8,
+	})
+	if err != nil {
+		tb.Fatalf("client: %v", err)
+	}
+	store, err := NewStore(StoreOptions{})
+	if err != nil {
+		tb.Fatalf("store: %v", err)
+	}
+	var specs []ClusterSpec
+	for _, c := range sc.Clusters {
+		dc := d
+		specs = append(specs, ClusterSpec{ClusterID: c.ID, RegionID: "cn-hangzhou", API: api, Account: "acct", Discovery: &dc})
+	}
+	p, err := NewPoller(store, PollerOptions{
+		// The budget of a cycle is real time: generous, so that a slow
+		// machine or the race detector never skips a describe.
+		Interval:    10 * time.Minute,
+		Retention:   retention,
+		Concurrency: 8,
+		Now:         clock.Now,
+	}, specs)
+	if err != nil {
+		tb.Fatalf("poller: %v", err)
+	}
+	return &scaleRig{tb: tb, sc: sc, sim: sim, clock: clock, store: store, p: p}
+}
+
+// cycle moves the clock one step, runs one cycle of every cluster and
+// returns the calls the simulator answered during it, and how many of them
+// were not 200 OK.
+func (r *scaleRig) cycle() (describes, lists, failed int64) {
+	r.tb.Helper()
+	r.clock.Advance(scaleStep)
+	before := r.sim.Calls()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	r.p.RunCycle(ctx)
+	after := r.sim.Calls()
+	describes = after.Count(simulator.ActionDescribeServerlessJobs, "") - before.Count(simulator.ActionDescribeServerlessJobs, "")
+	lists = after.Count(simulator.ActionListServerlessJobs, "") - before.Count(simulator.ActionListServerlessJobs, "")
+	failed = (after.Total - after.Count("", "OK")) - (before.Total - before.Count("", "OK"))
+	return describes, lists, failed
+}
+
+// elapsed is the simulated time since the epoch.
+func (r *scaleRig) elapsed() time.Duration { return r.clock.Now().Sub(r.sc.Epoch) }
+
+// jobEnd is when a job's last phase begins, from the epoch.
+func jobEnd(j simulator.Job) time.Duration {
+	return j.Submit + j.Timeline[len(j.Timeline)-1].At
+}
+
+// expect sums, over the clusters, the jobs keep selects and the pages of 100
+// that list the jobs visible to discovery.
+func (r *scaleRig) expect(visible, keep func(simulator.Job) bool) (ids map[JobKey]bool, pages int64) {
+	ids = map[JobKey]bool{}
+	for _, c := range r.sc.Clusters {
+		n := int64(0)
+		for _, j := range c.Jobs {
+			if !visible(j) {
+				continue
+			}
+			n++
+			if keep(j) {
+				ids[JobKey{ClusterID: c.ID, JobID: j.ID}] = true
+			}
+		}
+		pages += max(1, (n+99)/100)
+	}
+	return ids, pages
+}
+
+func (r *scaleRig) wantStored(want map[JobKey]bool) {
+	r.tb.Helper()
+	got := r.store.Keys()
+	var missing, extra []JobKey
+	for _, k := range got {
+		if !want[k] {
+			extra = append(extra, k)
+		}
+	}
+	for k := range want {
+		if !slices.Contains(got, k) {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 || len(extra) > 0 {
+		r.tb.Fatalf("stored %d jobs, want %d: missing %d (e.g. %v), extra %d (e.g. %v)",
+			len(got), len(want), len(missing), head(missing), len(extra), head(extra))
+	}
+}
+
+func head(keys []JobKey) []JobKey { return keys[:min(len(keys), 3)] }
+
+// classes counts the stored jobs by polling class.
+func (r *scaleRig) classes() map[string]int {
+	out := map[string]int{}
+	for _, s := range r.store.All() {
+		out[s.Class]++
+	}
+	return out
+}
+
+func (r *scaleRig) exposition() string {
+	r.tb.Helper()
+	var b bytes.Buffer
+	if _, err := r.store.WriteTo(&b); err != nil {
+		r.tb.Fatal(err)
+	}
+	return b.String()
+}
+
+func (r *scaleRig) gauge(clusterID, action string) float64 {
+	return testutil.ToFloat64(r.p.metrics.calls.WithLabelValues(clusterID, action))
+}
+
+// Once every finished job is frozen, a cycle makes exactly one call per list
+// page and one describe per unfinished job: the lower bound. Jobs that finish
+// later are described once more and then never again.
+func TestScaleSteadyStateCallsEqualTheLowerBound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("polls 2,000 simulated jobs over HTTP")
+	}
+	sc := simulator.Generate(simulator.GenerateOptions{Jobs: 2000, Clusters: 2, Seed: 5})
+	r := newScaleRig(t, sc, DiscoverySpec{}, 30*24*time.Hour)
+	all := func(simulator.Job) bool { return true }
+	everyJob, pages := r.expect(all, all)
+	if len(everyJob) != 2000 || pages != 20 {
+		t.Fatalf("generated %d jobs over %d pages, want 2000 and 20", len(everyJob), pages)
+	}
+	active := func(j simulator.Job) bool { return jobEnd(j) > r.elapsed() }
+
+	// The first cycle describes every job; the second describes the finished
+	// ones once more, for their final containers, and the active ones.
+	for k := 1; k <= 2; k++ {
+		d, l, f := r.cycle()
+		if d != 2000 || l != pages || f != 0 {
+			t.Fatalf("cycle %d: %d describes, %d list pages, %d failed; want 2000, %d, 0", k, d, l, f, pages)
+		}
+	}
+	r.wantStored(everyJob)
+
+	for k := 3; k <= 5; k++ {
+		running, _ := r.expect(all, active)
+		d, l, f := r.cycle()
+		if d != int64(len(running)) || l != pages || f != 0 {
+			t.Fatalf("steady cycle %d: %d describes + %d list pages (%d failed), want the lower bound %d + %d",
+				k, d, l, f, len(running), pages)
+		}
+		var gd, gl float64
+		for _, c := range sc.Clusters {
+			gd += r.gauge(c.ID, actionDescribe)
+			gl += r.gauge(c.ID, actionList)
+		}
+		if gd != float64(d) || gl != float64(l) {
+			t.Fatalf("steady cycle %d: the poll_cycle_api_calls gauges say %v describes and %v list pages, the simulator %d and %d", k, gd, gl, d, l)
+		}
+		if c := r.classes(); c[PollClassActive] != len(running) || c[PollClassFrozen] != 2000-len(running) || c[PollClassFinal] != 0 {
+			t.Fatalf("steady cycle %d: classes %v, want %d active and %d frozen", k, c, len(running), 2000-len(running))
+		}
+	}
+
+	// A day later every generated job has finished: one more describe each,
+	// then only the listing is read.
+	running, _ := r.expect(all, active)
+	r.clock.Advance(25 * time.Hour)
+	for k, want := range []int64{int64(len(running)), int64(len(running)), 0, 0} {
+		d, l, f := r.cycle()
+		if d != want || l != pages || f != 0 {
+			t.Fatalf("cycle %d after the active jobs finished: %d describes, %d list pages, %d failed; want %d, %d, 0", k+1, d, l, f, want, pages)
+		}
+	}
+	if c := r.classes(); c[PollClassFrozen] != 2000 {
+		t.Fatalf("classes %v after every job finished, want 2000 frozen", c)
+	}
+	r.wantStored(everyJob)
+}
+
+// With a submit-time window, listed jobs come as they are submitted and go as
+// they age out of the window, and their series go with them.
+func TestScaleDiscoveredJobsAppearAndAgeOut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("polls 1,000 simulated jobs over HTTP")
+	}
+	sc := simulator.Generate(simulator.GenerateOptions{Jobs: 1000, Seed: 9})
+	cl := &sc.Clusters[0]
+	running := []simulator.Phase{{At: 0, State: simulator.StatePending}, {At: time.Minute, State: simulator.StateRunning}}
+	cl.Jobs = append(cl.Jobs, simulator.Job{ID: "late", Name: "late", Queue: "comp", User: "u", Submit: 90 * time.Minute, Timeline: running})
+	const window = 6 * time.Hour
+	r := newScaleRig(t, sc, DiscoverySpec{SubmittedWithin: window}, 30*24*time.Hour)
+	inWindow := func(j simulator.Job) bool {
+		now := r.elapsed()
+		return j.Submit <= now && now-j.Submit <= window
+	}
+	all := func(simulator.Job) bool { return true }
+
+	r.cycle()
+	first, _ := r.expect(inWindow, all)
+	if len(first) < 50 || len(first) > 500 {
+		t.Fatalf("%d jobs in the first window; the test wants a partial set", len(first))
+	}
+	r.wantStored(first)
+	if first[JobKey{cl.ID, "late"}] {
+		t.Fatal("a job not yet submitted is expected")
+	}
+
+	r.clock.Advance(2 * time.Hour)
+	r.cycle()
+	second, _ := r.expect(inWindow, all)
+	r.wantStored(second)
+	if !second[JobKey{cl.ID, "late"}] {
+		t.Fatal("the job submitted meanwhile is not expected")
+	}
+	text := r.exposition()
+	if !strings.Contains(text, `job_id="late"`) {
+		t.Error("the newly submitted job has no series")
+	}
+	gone := 0
+	for k := range first {
+		if second[k] {
+			continue
+		}
+		gone++
+		if strings.Contains(text, fmt.Sprintf("job_id=%q", k.JobID)) {
+			t.Fatalf("job %s aged out of the window but still has series", k.JobID)
+		}
+	}
+	if gone == 0 {
+		t.Fatal("no job aged out of the window; the test checks nothing")
+	}
+}
+
+// Finished jobs leave after the retention period, series included, and are
+// not described again while they are still listed.
+func TestScaleRetentionRemovesSeries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("polls 1,000 simulated jobs over HTTP")
+	}
+	sc := simulator.Generate(simulator.GenerateOptions{Jobs: 1000, Seed: 13})
+	const retention = 24 * time.Hour
+	r := newScaleRig(t, sc, DiscoverySpec{}, retention)
+	all := func(simulator.Job) bool { return true }
+	active := func(j simulator.Job) bool { return jobEnd(j) > r.elapsed() }
+	kept := func(j simulator.Job) bool { return r.elapsed()-jobEnd(j) <= retention }
+
+	r.cycle() // every job described; the finished ones final
+	everyJob, _ := r.expect(all, all)
+	r.wantStored(everyJob)
+	r.cycle() // described once more, frozen, and the old ones expire
+	want, pages := r.expect(all, kept)
+	if len(want) == len(everyJob) || len(want) < 100 {
+		t.Fatalf("%d of %d jobs within retention; the test wants a partial set", len(want), len(everyJob))
+	}
+	r.wantStored(want)
+	text := r.exposition()
+	for k := range everyJob {
+		if !want[k] && strings.Contains(text, fmt.Sprintf("job_id=%q,", k.JobID)) {
+			t.Fatalf("job %s ended more than %s ago but still has series", k.JobID, retention)
+		}
+	}
+	running, _ := r.expect(all, active)
+	for k := range 2 {
+		d, l, _ := r.cycle()
+		if d != int64(len(running)) || l != pages {
+			t.Fatalf("cycle %d after retention: %d describes, %d list pages; want %d and %d", k+3, d, l, len(running), pages)
+		}
+	}
+	r.wantStored(want)
+}
+
+// A compressed answer of a store of realistic size decodes, with the standard
+// library's reader as Prometheus uses it, to exactly the uncompressed answer.
+func TestScaleGzipAnswerIsTheIdentityAnswer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("polls 1,000 simulated jobs over HTTP")
+	}
+	r := newScaleRig(t, simulator.Generate(simulator.GenerateOptions{Jobs: 1000, Seed: 3}), DiscoverySpec{}, 30*24*time.Hour)
+	r.cycle()
+	srv := httptest.NewServer(Handler(r.store, nil, nil))
+	defer srv.Close()
+	fetch := func(enc string) (string, []byte) {
+		req, err := http.NewRequest(http.MethodGet, srv.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept-Encoding", enc)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Header.Get("Content-Encoding"), b
+	}
+	_, plain := fetch("identity")
+	ce, packed := fetch("gzip")
+	if ce != "gzip" || len(packed) >= len(plain)/4 {
+		t.Fatalf("gzip answer: Content-Encoding %q, %d bytes for %d plain", ce, len(packed), len(plain))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(packed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unpacked, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plain) < 1<<20 || !bytes.Equal(unpacked, plain) {
+		t.Fatalf("the gzip answer decodes to %d bytes that differ from the %d-byte identity answer", len(unpacked), len(plain))
+	}
+}
+
+// BenchmarkScrapeGenerated10k times /metrics over the store the real poller
+// filled from 10,000 simulated jobs (500 running), whose answers are more
+// varied than the synthetic ones of BenchmarkScrape10k.
+func BenchmarkScrapeGenerated10k(b *testing.B) {
+	sc := simulator.Generate(simulator.GenerateOptions{Jobs: 10000, Seed: 1})
+	r := newScaleRig(b, sc, DiscoverySpec{}, 30*24*time.Hour)
+	r.cycle()
+	r.cycle()
+	if n := r.store.Len(); n != 10000 {
+		b.Fatalf("%d jobs stored, want 10000", n)
+	}
+	h := Handler(r.store, nil, nil)
+	for _, enc := range []string{"identity", "gzip"} {
+		b.Run(enc, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+			req.Header.Set("Accept-Encoding", enc)
+			var size int64
+			b.ReportAllocs()
+			for b.Loop() {
+				w := &countingWriter{h: http.Header{}}
+				h.ServeHTTP(w, req)
+				size = w.n
+			}
+			b.ReportMetric(float64(size), "bytes/scrape")
+		})
+	}
+}
