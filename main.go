@@ -166,6 +166,7 @@ func simulatorOptions(scenarioFile string) (simulator.Options, error) {
 
 func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger) int {
 	level.Info(logger).Log("msg", "starting "+exporterName, "version", version.Info(), "build_context", version.BuildContext())
+	tuneGC(os.Getenv)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
