@@ -30,6 +30,13 @@ func (r *cycleRun) discover() bool {
 		}
 		level.Warn(p.logger).Log("msg", "listing jobs failed; no discovered job is removed this cycle",
 			"cluster_id", c.id, "code", code, "err", errorMessage(err))
+		// The cycle's closing warning names a code even when only the
+		// listing failed.
+		r.mu.Lock()
+		if r.lastErr == "" {
+			r.lastErr = code
+		}
+		r.mu.Unlock()
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
