@@ -129,3 +129,36 @@ func TestCallCounterSplitsCycles(t *testing.T) {
 		t.Error("not quiet with nothing in flight")
 	}
 }
+
+// A run that made more calls than the bound allows, or saw the change late,
+// misses its targets; one within them passes.
+func TestVerdicts(t *testing.T) {
+	w := &world{clusters: []clusterInfo{{ID: "a", Jobs: 1000, Active: 50}}}
+	cycle := func(lists, describes int) cycleRecord {
+		return cycleRecord{Sim: cycleCalls{ListPages: lists, Describes: describes}}
+	}
+	good := &report{opts: options{interval: 5 * time.Second}, world: w, exporter: &exporter{},
+		steady:        []cycleRecord{cycle(10, 50), cycle(10, 53)},
+		changeVisible: 6 * time.Second,
+		gzipLatency:   latencies{10 * time.Millisecond}, plainLatency: latencies{20 * time.Millisecond},
+		peakRSS: 100 << 20}
+	if m := good.missed(); len(m) != 0 {
+		t.Fatalf("missed %+v", m)
+	}
+	bad := *good
+	bad.steady = []cycleRecord{cycle(10, 1000)}
+	bad.changeVisible = 7*time.Second + time.Millisecond
+	bad.peakRSS = 300 << 20
+	names := map[string]bool{}
+	for _, v := range bad.missed() {
+		names[v.name] = true
+	}
+	for _, want := range []string{"API calls per steady cycle", "state change visible", "exporter peak RSS"} {
+		if !names[want] {
+			t.Errorf("%q not missed: %v", want, names)
+		}
+	}
+	if len(names) != 3 {
+		t.Errorf("missed %v, want exactly three", names)
+	}
+}
