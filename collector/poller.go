@@ -86,9 +86,9 @@ type clusterPoller struct {
 	p  *Poller
 	id string
 
-	cycleMu sync.Mutex   // a cycle never overlaps itself
-	waiting atomic.Int32 // cycles waiting for cycleMu, for tests
-	cycled  atomic.Bool  // one cycle finished
+	cycleMu sync.Mutex    // a cycle never overlaps itself
+	waiting atomic.Int32  // cycles waiting for cycleMu, for tests
+	cycled  atomic.Bool   // one cycle finished
 	kick    chan struct{} // a reload changed the targets: cycle now
 
 	mu      sync.Mutex // guards the fields below
