@@ -86,10 +86,9 @@ type clusterPoller struct {
 	p  *Poller
 	id string
 
-	cycleMu sync.Mutex    // a cycle never overlaps itself
-	waiting atomic.Int32  // cycles waiting for cycleMu, for tests
-	cycled  atomic.Bool   // one cycle finished
-	kick    chan struct{} // a reload changed the targets: cycle now
+	cycleMu sync.Mutex   // a cycle never overlaps itself
+	waiting atomic.Int32 // cycles waiting for cycleMu, for tests
+	cycled  atomic.Bool  // one cycle finished
 
 	mu      sync.Mutex // guards the fields below
 	spec    ClusterSpec
@@ -211,25 +210,17 @@ func (p *Poller) apply(specs []ClusterSpec) {
 		c := p.clusters[s.ClusterID]
 		added := c == nil
 		if added {
-			c = &clusterPoller{p: p, id: s.ClusterID, t: newTargets(s.ClusterID, p.store, p.shard, p.logger), kick: make(chan struct{}, 1)}
+			c = &clusterPoller{p: p, id: s.ClusterID, t: newTargets(s.ClusterID, p.store, p.shard, p.logger)}
 			p.clusters[s.ClusterID] = c
 			p.metrics.init(s.ClusterID)
 		}
 		c.mu.Lock()
 		c.spec, c.sem = s, sems[s.Account]
 		c.t.configure(s)
-		changed := c.t.dirty
-		if changed {
+		if c.t.dirty {
 			c.t.reconcile(now)
 		}
 		c.mu.Unlock()
-		// Jobs a reload added are polled now rather than an interval later.
-		if changed && !added {
-			select {
-			case c.kick <- struct{}{}:
-			default:
-			}
-		}
 		// Start only once configured: a first cycle that ran before its
 		// targets were set would poll nothing and still count as done.
 		if added && p.runCtx != nil {
@@ -333,7 +324,6 @@ func (c *clusterPoller) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-timer.C:
-		case <-c.kick:
 		}
 		elapsed := c.cycle(ctx)
 		timer.Reset(max(c.p.opts.Interval-elapsed, 0))

@@ -132,35 +132,3 @@ func TestFailuresAreLogged(t *testing.T) {
 		}
 	}
 }
-
-// A reload that adds a job to a running cluster polls it at once, not an
-// interval (here an hour) later; a reload that changes nothing does not.
-func TestUpdateAddingJobsPollsAtOnce(t *testing.T) {
-	api := newFakeAPI()
-	api.setJob(fakeJob("1", "Running"))
-	api.setJob(fakeJob("2", "Running"))
-	pt := newPollTest(t, PollerOptions{Interval: time.Hour}, staticSpec(api, "1"))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { pt.p.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
-
-	waitFor(t, "the first cycle", pt.p.Ready)
-	if err := pt.p.Update([]ClusterSpec{staticSpec(api, "1", "2")}); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "the added job's first describe", func() bool {
-		s, ok := pt.store.Get(JobKey{ClusterID: "c1", JobID: "2"})
-		return ok && s.Info != nil
-	})
-	if n := api.calls("2"); n != 1 {
-		t.Fatalf("the added job was described %d times, want 1", n)
-	}
-	// An unchanged reload does not start a cycle.
-	if err := pt.p.Update([]ClusterSpec{staticSpec(api, "1", "2")}); err != nil {
-		t.Fatal(err)
-	}
-	if kicked := len(pt.p.snapshotClusters()[0].kick); kicked != 0 {
-		t.Fatalf("an unchanged reload asked for a cycle")
-	}
-}
