@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/proctest"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
 )
 
@@ -76,7 +77,7 @@ func TestBadFlagsExitTwo(t *testing.T) {
 	}
 }
 
-// buildExporter compiles the exporter once per test binary.
+// exporterBinary compiles the exporter once per test binary.
 var (
 	buildOnce sync.Once
 	buildPath string
@@ -94,11 +95,7 @@ func exporterBinary(t *testing.T) string {
 			buildErr = err
 			return
 		}
-		buildPath = filepath.Join(dir, "ehpc_serverless_exporter")
-		out, err := exec.Command("go", "build", "-o", buildPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
+		buildPath, buildErr = proctest.BuildExporter(context.Background(), ".", dir)
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
@@ -108,12 +105,33 @@ func exporterBinary(t *testing.T) string {
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := proctest.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return addr
+}
+
+// logKeep bounds a child's kept output far above what any test here makes
+// it write, so the checks that a log lacks a secret read all of it.
+const logKeep = 16 << 20
+
+// startExporter runs the exporter binary with cmd's setup, stops it (SIGTERM,
+// then SIGKILL after grace) when the test ends, and logs its output if the
+// test failed.
+func startExporter(t *testing.T, cmd *exec.Cmd, grace time.Duration) *proctest.Process {
+	t.Helper()
+	p, err := proctest.Start(cmd, logKeep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = p.Stop(grace)
+		if t.Failed() {
+			t.Logf("exporter log:\n%s", p.Output())
+		}
+	})
+	return p
 }
 
 // waitFor polls cond until it holds or the deadline passes.
@@ -180,29 +198,8 @@ polling:
 		"ALIBABA_CLOUD_ACCESS_KEY_SECRET="+secret,
 		"ALIBABA_CLOUD_ECS_METADATA_DISABLED=true",
 	)
-	var logs safeBuffer
-	cmd.Stderr = &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
-
+	logs := startExporter(t, cmd, 10*time.Second).Output()
 	base := "http://" + addr
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("exporter log:\n%s", logs.String())
-		}
-	})
 	waitFor(t, "/-/ready", 20*time.Second, func() bool {
 		code, _, _ := httpGet(base + "/-/ready")
 		return code == http.StatusOK
@@ -271,23 +268,4 @@ polling:
 	if strings.Contains(logs.String(), secret) {
 		t.Errorf("the debug log shows the access key secret")
 	}
-}
-
-// safeBuffer is a bytes.Buffer that the child's stderr copier and the test
-// may use at the same time.
-type safeBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *safeBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

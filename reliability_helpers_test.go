@@ -4,16 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/proctest"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
 )
 
@@ -38,15 +37,12 @@ func relStartSim(t *testing.T, o simulator.Options) *relSim {
 // relServe serves h on a loopback port until the test ends.
 func relServe(t *testing.T, h http.Handler) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := proctest.Serve(h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close(); <-done })
-	return ln.Addr().String()
+	t.Cleanup(stop)
+	return addr
 }
 
 // relRunning is a scenario cluster whose jobs run for good, so every answer
@@ -88,13 +84,14 @@ func relConfig(clusters string, tail string) string {
 
 // relExporter is the exporter binary, running.
 type relExporter struct {
-	t      *testing.T
-	cmd    *exec.Cmd
-	addr   string
-	base   string
-	logs   *safeBuffer
-	exited chan struct{}
-	err    error // of Wait, once exited is closed
+	t    *testing.T
+	cmd  *exec.Cmd
+	proc *proctest.Process
+	addr string
+	base string
+	logs *proctest.TailBuffer
+	// exited is closed once the process has exited.
+	exited <-chan struct{}
 }
 
 // relKeyEnv is the credential chain's environment for one access key.
@@ -129,36 +126,16 @@ func relStart(t *testing.T, cfgPath string, env []string, args ...string) *relEx
 	argv := append([]string{"--config.file=" + cfgPath, "--web.listen-address=" + addr}, args...)
 	cmd := exec.Command(bin, argv...)
 	cmd.Env = relEnviron(env)
-	e := &relExporter{t: t, cmd: cmd, addr: addr, base: "http://" + addr, logs: &safeBuffer{}, exited: make(chan struct{})}
-	cmd.Stdout = e.logs
-	cmd.Stderr = e.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { e.err = cmd.Wait(); close(e.exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-e.exited:
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			<-e.exited
-		}
-		if t.Failed() {
-			t.Logf("exporter log:\n%s", e.logs.String())
-		}
-	})
-	return e
+	p := startExporter(t, cmd, 15*time.Second)
+	return &relExporter{t: t, cmd: cmd, proc: p, addr: addr, base: "http://" + addr, logs: p.Output(), exited: p.Done()}
 }
 
 // waitReady waits until every cluster finished its first poll.
 func (e *relExporter) waitReady() {
 	e.t.Helper()
 	waitFor(e.t, "the exporter to be ready", 30*time.Second, func() bool {
-		select {
-		case <-e.exited:
-			e.t.Fatalf("the exporter exited: %v\n%s", e.err, e.logs.String())
-		default:
+		if e.proc.Exited() {
+			e.t.Fatalf("the exporter exited: %v\n%s", e.proc.Err(), e.logs.String())
 		}
 		code, _, _ := httpGet(e.base + "/-/ready")
 		return code == http.StatusOK
@@ -176,17 +153,19 @@ func (e *relExporter) waitLog(want string, n int) {
 // waitExit waits for the process to end and returns its exit code.
 func (e *relExporter) waitExit(deadline time.Duration) int {
 	e.t.Helper()
-	select {
-	case <-e.exited:
-	case <-time.After(deadline):
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	_ = e.proc.Wait(ctx)
+	if !e.proc.Exited() {
 		e.t.Fatalf("the exporter did not exit within %s", deadline)
 	}
+	err := e.proc.Err()
 	var ee *exec.ExitError
-	if errors.As(e.err, &ee) {
+	if errors.As(err, &ee) {
 		return ee.ExitCode()
 	}
-	if e.err != nil {
-		e.t.Fatalf("waiting for the exporter: %v", e.err)
+	if err != nil {
+		e.t.Fatalf("waiting for the exporter: %v", err)
 	}
 	return 0
 }

@@ -6,35 +6,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/proctest"
 )
 
 // buildExporter compiles the exporter of the module that holds the current
 // directory into dir, as a user would build it.
 func buildExporter(ctx context.Context, dir string) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	root, err := proctest.ModuleRoot(ctx)
 	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
+		return "", fmt.Errorf("run the harness inside the exporter's module (go run ./bench): %w", err)
 	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("run the harness inside the exporter's module (go run ./bench)")
-	}
-	bin := filepath.Join(dir, "ehpc_serverless_exporter")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	cmd.Dir = filepath.Dir(gomod)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build: %w\n%s", err, out)
-	}
-	return bin, nil
+	return proctest.BuildExporter(ctx, root, dir)
 }
 
 // exporterConfig points every generated cluster at the simulator with
@@ -70,16 +59,14 @@ credentials:
 
 // exporter is the running exporter process.
 type exporter struct {
-	cmd     *exec.Cmd
-	base    string
-	logs    *tailBuffer
-	exited  chan struct{}
-	waitErr error
+	proc *proctest.Process
+	base string
 }
 
-// startExporter runs bin with the config on a free loopback port.
+// startExporter runs bin with the config on a free loopback port, keeping
+// the last 64 KiB of its log.
 func startExporter(bin, configPath string) (*exporter, error) {
-	addr, err := freeLoopbackAddr()
+	addr, err := proctest.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -89,26 +76,11 @@ func startExporter(bin, configPath string) (*exporter, error) {
 		"ALIBABA_CLOUD_ACCESS_KEY_SECRET="+benchSecret,
 		"ALIBABA_CLOUD_ECS_METADATA_DISABLED=true",
 	)
-	e := &exporter{cmd: cmd, base: "http://" + addr, logs: &tailBuffer{max: 64 << 10}, exited: make(chan struct{})}
-	cmd.Stdout = e.logs
-	cmd.Stderr = e.logs
-	if err := cmd.Start(); err != nil {
+	p, err := proctest.Start(cmd, 64<<10)
+	if err != nil {
 		return nil, fmt.Errorf("start the exporter: %w", err)
 	}
-	go func() {
-		e.waitErr = cmd.Wait()
-		close(e.exited)
-	}()
-	return e, nil
-}
-
-func freeLoopbackAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	return &exporter{proc: p, base: "http://" + addr}, nil
 }
 
 // waitReady polls /-/ready until it answers 200, the process exits or ctx
@@ -127,8 +99,8 @@ func (e *exporter) waitReady(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("the exporter was not ready: %w", ctx.Err())
-		case <-e.exited:
-			return fmt.Errorf("the exporter exited before it was ready: %v", e.waitErr)
+		case <-e.proc.Done():
+			return fmt.Errorf("the exporter exited before it was ready: %v", e.proc.Err())
 		case <-tick.C:
 		}
 	}
@@ -137,7 +109,7 @@ func (e *exporter) waitReady(ctx context.Context) error {
 // memory is the process's resident memory now (VmRSS) and its high-water
 // mark (VmHWM), in bytes; Linux only.
 func (e *exporter) memory() (rss, peak int64, err error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", e.cmd.Process.Pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", e.proc.Pid()))
 	if err != nil {
 		return 0, 0, fmt.Errorf("peak RSS: %w", err)
 	}
@@ -169,39 +141,5 @@ func (e *exporter) memory() (rss, peak int64, err error) {
 
 // stop asks the exporter to shut down and kills it if it does not.
 func (e *exporter) stop() {
-	select {
-	case <-e.exited:
-		return
-	default:
-	}
-	_ = e.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-e.exited:
-	case <-time.After(10 * time.Second):
-		_ = e.cmd.Process.Kill()
-		<-e.exited
-	}
-}
-
-// tailBuffer keeps the last max bytes written to it, for the exporter's log.
-type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.b = append(t.b, p...)
-	if over := len(t.b) - t.max; over > 0 {
-		t.b = append(t.b[:0], t.b[over:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return string(t.b)
+	_ = e.proc.Stop(10 * time.Second)
 }

@@ -195,7 +195,7 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "  %s  %-28s %s\n", mark, v.name, v.detail)
 	}
 	if r.exporter != nil && (o.verbose || len(r.missed()) > 0) {
-		fmt.Fprintf(w, "exporter log (last lines)\n%s\n", lastLines(r.exporter.logs.String(), 40))
+		fmt.Fprintf(w, "exporter log (last lines)\n%s\n", r.exporter.proc.Output().LastLines(40))
 	}
 }
 
@@ -225,14 +225,6 @@ func sizeOf(n int) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // describeMachine names the OS, CPU and Go version the figures come from.

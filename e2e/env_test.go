@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/proctest"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
 )
 
@@ -77,13 +79,9 @@ func repoRoot(t *testing.T) string {
 
 func buildExporter(t *testing.T, root, dir string) string {
 	t.Helper()
-	bin := filepath.Join(dir, "ehpc_serverless_exporter")
-	goBin, err := exec.LookPath("go")
+	bin, err := proctest.BuildExporter(context.Background(), root, dir)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if out, err := run(root, goBin, "build", "-o", bin, "."); err != nil {
-		t.Fatalf("build the exporter: %v\n%s", err, out)
+		t.Fatalf("build the exporter: %v", err)
 	}
 	return bin
 }

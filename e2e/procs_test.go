@@ -6,103 +6,54 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/proctest"
 )
 
-// proc is a process the suite started; its output goes to a log file that is
+// proc is a process the suite started; the last lines of its output are
 // printed when the test fails.
 type proc struct {
 	name string
-	cmd  *exec.Cmd
-	log  string
-	done chan struct{}
-	err  error
+	*proctest.Process
 }
+
+// procKeep bounds each process's kept output; a failure prints its end.
+const procKeep = 1 << 20
 
 // start runs bin with args and stops it (SIGTERM, then SIGKILL) when the test ends.
 func start(t *testing.T, dir, name string, env []string, bin string, args ...string) *proc {
 	t.Helper()
-	logPath := filepath.Join(dir, name+".log")
-	f, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Start(); err != nil {
-		f.Close()
+	p, err := proctest.Start(cmd, procKeep)
+	if err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
-	p := &proc{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
-	go func() {
-		p.err = cmd.Wait()
-		f.Close()
-		close(p.done)
-	}()
 	t.Cleanup(func() {
-		p.stop()
+		_ = p.Stop(15 * time.Second)
 		if t.Failed() {
-			t.Logf("--- last lines of the %s log:\n%s", name, p.tail(40))
+			t.Logf("--- last lines of the %s log:\n%s", name, p.Output().LastLines(40))
 		}
 	})
-	return p
-}
-
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-func (p *proc) stop() {
-	if p.exited() {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	timer := time.NewTimer(15 * time.Second)
-	defer timer.Stop()
-	select {
-	case <-p.done:
-	case <-timer.C:
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-func (p *proc) tail(n int) string {
-	raw, err := os.ReadFile(p.log)
-	if err != nil {
-		return err.Error()
-	}
-	lines := strings.Split(strings.TrimRight(string(raw), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
+	return &proc{name: name, Process: p}
 }
 
 // freeAddr returns a loopback address that was free a moment ago.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := proctest.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return addr
 }
 
 // eventually polls cond until it holds or the timeout passes; cond returns
@@ -122,8 +73,8 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() (b
 		}
 		last = seen
 		for _, p := range watch {
-			if p.exited() {
-				t.Fatalf("%s: %s exited (%v) while waiting; last seen: %s", what, p.name, p.err, last)
+			if p.Exited() {
+				t.Fatalf("%s: %s exited (%v) while waiting; last seen: %s", what, p.name, p.Err(), last)
 			}
 		}
 		select {

@@ -7,7 +7,6 @@ import (
 	"context"
 	"image"
 	"image/png"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/proctest"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
 )
 
@@ -196,13 +196,10 @@ func relDistinctColours(img image.Image) int {
 // relServe serves h on a loopback port until the test ends.
 func relServe(t *testing.T, h http.Handler) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, stop, err := proctest.Serve(h)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close(); <-done })
-	return ln.Addr().String()
+	t.Cleanup(stop)
+	return addr
 }
