@@ -53,7 +53,7 @@ func pollErrorCode(err error) string {
 // errorMessage is the text kept for the status page: one line, bounded. The
 // client's errors never carry secrets; this only keeps pages tidy.
 func errorMessage(err error) string {
-	const maxLen = 300
+	const maxLen = 1000
 	msg := strings.Join(strings.Fields(err.Error()), " ")
 	if len(msg) > maxLen {
 		cut := maxLen
@@ -82,6 +82,7 @@ type cycleRun struct {
 	skipped atomic.Int64 // describes not made: budget spent
 	mu      sync.Mutex
 	lastErr string // code of a failure, for the cycle's warning
+	lastMsg string // and its message: the warning is what an operator reads first
 }
 
 // cycle runs one cycle of the cluster and returns how long it took. The cycle
@@ -143,11 +144,11 @@ func (c *clusterPoller) cycle(parent context.Context) time.Duration {
 
 	if f, s := run.failed.Load(), run.skipped.Load(); (f > 0 || s > 0 || !listOK) && parent.Err() == nil {
 		run.mu.Lock()
-		code := run.lastErr
+		code, msg := run.lastErr, run.lastMsg
 		run.mu.Unlock()
 		level.Warn(p.logger).Log("msg", "poll cycle incomplete", "cluster_id", c.id,
 			"failed_describes", f, "skipped_describes", s, "listing_ok", listOK, "code", code,
-			"duration", elapsed)
+			"err", msg, "duration", elapsed)
 	}
 	c.cycled.Store(true)
 	return elapsed
@@ -254,7 +255,7 @@ func (r *cycleRun) describeJob(j *jobState) {
 	}
 	r.failed.Add(1)
 	r.mu.Lock()
-	r.lastErr = code
+	r.lastErr, r.lastMsg = code, msg
 	r.mu.Unlock()
 	c.t.describeFailed(j, code, msg)
 	level.Debug(p.logger).Log("msg", "describe failed", "cluster_id", c.id, "job_id", j.id, "code", code, "err", msg)

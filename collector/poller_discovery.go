@@ -34,7 +34,7 @@ func (r *cycleRun) discover() bool {
 		// listing failed.
 		r.mu.Lock()
 		if r.lastErr == "" {
-			r.lastErr = code
+			r.lastErr, r.lastMsg = code, errorMessage(err)
 		}
 		r.mu.Unlock()
 	}

@@ -125,10 +125,17 @@ func TestFailuresAreLogged(t *testing.T) {
 	for _, want := range []string{
 		`level=debug msg="describe failed" cluster_id=c1 job_id=1 code=Throttling.User`,
 		`level=warn msg="listing jobs failed; no discovered job is removed this cycle" cluster_id=c1 code=ServiceUnavailable`,
-		`level=warn msg="poll cycle incomplete" cluster_id=c1 failed_describes=1 skipped_describes=0 listing_ok=false code=Throttling.User`,
+		`level=warn msg="poll cycle incomplete" cluster_id=c1 failed_describes=1 skipped_describes=0 listing_ok=false code=Throttling.User err="`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	// The warning carries the failure's message, so an operator reading only
+	// warnings learns why.
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, `msg="poll cycle incomplete"`) && !strings.Contains(line, "slow down") {
+			t.Errorf("the cycle warning lacks the failure's message: %s", line)
 		}
 	}
 }
