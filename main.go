@@ -66,7 +66,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	app := kingpin.New(exporterName, "Prometheus exporter for Alibaba Cloud E-HPC serverless jobs.")
 	app.UsageWriter(stdout)
 	app.ErrorWriter(stderr)
-	app.Terminate(nil)
 	app.Version(version.Print(exporterName))
 	app.HelpFlag.Short('h')
 	app.Flag("config.file", "Configuration file.").Default("config.yml").StringVar(&f.configFile)
@@ -90,10 +89,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v (try --help)\n", exporterName, err)
 		return 2
-	}
-	if cmd == "" {
-		// --help or --version already printed.
-		return 0
 	}
 	logger, slogger, err := logging.New(stderr, f.logLevel, f.logFormat)
 	if err != nil {

@@ -269,3 +269,27 @@ polling:
 		t.Errorf("the debug log shows the access key secret")
 	}
 }
+
+// --help and --version print and exit 0, as every Prometheus exporter does,
+// without starting anything.
+func TestHelpAndVersionExitZero(t *testing.T) {
+	bin := exporterBinary(t)
+	for _, args := range [][]string{{"--version"}, {"--help"}, {"simulate", "--help"}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+		cancel()
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		want := "usage: ehpc_serverless_exporter"
+		if args[0] == "--version" {
+			want = "ehpc_serverless_exporter, version"
+		}
+		if !strings.Contains(string(out), want) {
+			t.Errorf("%v printed no %q:\n%s", args, want, out)
+		}
+		if strings.Contains(string(out), "listening") {
+			t.Errorf("%v started a server:\n%s", args, out)
+		}
+	}
+}
