@@ -184,7 +184,11 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 		level.Info(logger).Log("msg", "demo mode: exporting the embedded simulator", "simulator", d.Endpoint)
 	}
 	if err := safe.ReloadConfig(f.configFile); err != nil {
-		level.Error(logger).Log("msg", "cannot load the configuration", "file", f.configFile, "err", err)
+		msg := "cannot load the configuration"
+		if errors.Is(err, os.ErrNotExist) {
+			msg += " (name it with --config.file, start from config.example.yml, or try --demo without a cloud account)"
+		}
+		level.Error(logger).Log("msg", msg, "file", f.configFile, "err", err)
 		return 1
 	}
 	cfg := safe.Get()
