@@ -1,0 +1,33 @@
+// Package metricsdoc reads the metric contract, docs/METRICS.md, so that the
+// tests of the alert rules and of the dashboards can refuse a query on a
+// metric the exporter does not document.
+package metricsdoc
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+)
+
+// rowName matches the first cell of a table row that names a metric.
+var rowName = regexp.MustCompile(`(?m)^\| (ehpc_serverless_[a-z0-9_]+) \|`)
+
+// minRows guards against a change of the table format silently leaving
+// nothing to check against.
+const minRows = 30
+
+// Names returns the metric names documented in the contract at path.
+func Names(path string) (map[string]bool, error) {
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, m := range rowName.FindAllStringSubmatch(string(doc), -1) {
+		out[m[1]] = true
+	}
+	if len(out) < minRows {
+		return nil, fmt.Errorf("found only %d metrics in %s; has its table format changed?", len(out), path)
+	}
+	return out, nil
+}

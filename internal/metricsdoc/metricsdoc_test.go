@@ -1,0 +1,29 @@
+package metricsdoc
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestNamesOfTheContract(t *testing.T) {
+	names, err := Names("../../docs/METRICS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ehpc_serverless_job_state", "ehpc_serverless_container_restarts_total", "ehpc_serverless_exporter_api_requests_total"} {
+		if !names[want] {
+			t.Errorf("%s is not found in docs/METRICS.md", want)
+		}
+	}
+}
+
+func TestTooFewRowsIsAnError(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "METRICS.md")
+	if err := os.WriteFile(p, []byte("| ehpc_serverless_job_state | gauge |\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Names(p); err == nil {
+		t.Fatal("a contract with one row was accepted")
+	}
+}
