@@ -55,7 +55,7 @@ func TestReliabilityStatusPageEscapesAPIText(t *testing.T) {
 		"&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt;",
 		"<td>plain</td><td>Running</td>",
 		"3 jobs tracked, 1 with a failing last poll",
-		"HTTP502: ",
+		"HTTP502 (HTTP 502): ",
 		"&lt;html&gt;", // the start of the proxy's page, as text
 	} {
 		if !strings.Contains(page, want) {

@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
@@ -30,7 +31,7 @@ tr.error td { background: #fde8e4; }
 <table>
 <thead><tr><th>Cluster</th><th>Job</th><th>Name</th><th>State</th><th>Source</th><th>Polling</th><th>Last successful poll</th><th>Data age</th><th>Last error</th></tr></thead>
 <tbody>
-{{range .Rows}}<tr{{if .ErrorCode}} class="error"{{end}}><td>{{.Cluster}}</td><td>{{.Job}}</td><td>{{.Name}}</td><td>{{.State}}</td><td>{{.Source}}</td><td>{{.Class}}</td><td>{{.LastSuccess}}</td><td>{{.Age}}</td><td>{{if .ErrorCode}}{{.ErrorCode}}: {{.ErrorMessage}}{{end}}</td></tr>
+{{range .Rows}}<tr{{if .ErrorCode}} class="error"{{end}}><td>{{.Cluster}}</td><td>{{.Job}}</td><td>{{.Name}}</td><td>{{.State}}</td><td>{{.Source}}</td><td>{{.Class}}</td><td>{{.LastSuccess}}</td><td>{{.Age}}</td><td>{{.Error}}</td></tr>
 {{end}}</tbody>
 </table>
 </body>
@@ -40,7 +41,7 @@ tr.error td { background: #fde8e4; }
 type statusRow struct {
 	Cluster, Job, Name, State, Source, Class string
 	LastSuccess, Age                         string
-	ErrorCode, ErrorMessage                  string
+	ErrorCode, Error                         string
 }
 
 type statusPage struct {
@@ -68,14 +69,14 @@ func statusHandler(jobs func() []*collector.JobSnapshot) http.Handler {
 
 func row(s *collector.JobSnapshot, now time.Time) statusRow {
 	r := statusRow{
-		Cluster:      s.Key.ClusterID,
-		Job:          s.Key.JobID,
-		Source:       s.Source,
-		Class:        s.Class,
-		LastSuccess:  "never",
-		Age:          "-",
-		ErrorCode:    s.LastErrorCode,
-		ErrorMessage: s.LastErrorMessage,
+		Cluster:     s.Key.ClusterID,
+		Job:         s.Key.JobID,
+		Source:      s.Source,
+		Class:       s.Class,
+		LastSuccess: "never",
+		Age:         "-",
+		ErrorCode:   s.LastErrorCode,
+		Error:       lastError(s.LastErrorCode, s.LastErrorMessage),
 	}
 	if s.Info != nil {
 		r.Name = s.Info.JobName.String()
@@ -86,4 +87,24 @@ func row(s *collector.JobSnapshot, now time.Time) statusRow {
 		r.Age = now.Sub(s.LastSuccess).Truncate(time.Second).String()
 	}
 	return r
+}
+
+// lastError is the code and message of a failing job's last poll, with the
+// code said once: the client's messages usually name it already.
+func lastError(code, msg string) string {
+	switch {
+	case code == "":
+		return ""
+	case msg == "" || strings.Contains(msg, code):
+		return firstNonEmpty(msg, code)
+	default:
+		return code + ": " + msg
+	}
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

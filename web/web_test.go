@@ -154,3 +154,16 @@ func TestLimitConcurrency(t *testing.T) {
 		t.Fatalf("first scrape got %d", code)
 	}
 }
+
+func TestLastErrorSaysTheCodeOnce(t *testing.T) {
+	for _, tc := range []struct{ code, msg, want string }{
+		{"", "", ""},
+		{"Throttling.User", "Request was denied.", "Throttling.User: Request was denied."},
+		{"HTTP502", "EHPC DescribeServerlessJobs: HTTP502 (HTTP 502): answer without an error code", "EHPC DescribeServerlessJobs: HTTP502 (HTTP 502): answer without an error code"},
+		{"Timeout", "", "Timeout"},
+	} {
+		if got := lastError(tc.code, tc.msg); got != tc.want {
+			t.Errorf("lastError(%q, %q) = %q, want %q", tc.code, tc.msg, got, tc.want)
+		}
+	}
+}
