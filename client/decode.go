@@ -156,7 +156,9 @@ func contentType(h http.Header) string {
 	if err != nil {
 		return "unparsable"
 	}
-	return mt
+	// A media type is a short token; anything longer is noise (or an echo)
+	// that must not blow up the error message.
+	return clip(mt, 64)
 }
 
 // describeBody names the content type and the first few characters of an
