@@ -388,19 +388,5 @@ func BenchmarkScrapeGenerated10k(b *testing.B) {
 	if n := r.store.Len(); n != 10000 {
 		b.Fatalf("%d jobs stored, want 10000", n)
 	}
-	h := Handler(r.store, nil, nil)
-	for _, enc := range []string{"identity", "gzip"} {
-		b.Run(enc, func(b *testing.B) {
-			req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-			req.Header.Set("Accept-Encoding", enc)
-			var size int64
-			b.ReportAllocs()
-			for b.Loop() {
-				w := &countingWriter{h: http.Header{}}
-				h.ServeHTTP(w, req)
-				size = w.n
-			}
-			b.ReportMetric(float64(size), "bytes/scrape")
-		})
-	}
+	benchScrapes(b, r.store)
 }

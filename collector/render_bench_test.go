@@ -69,6 +69,12 @@ func BenchmarkScrape10k(b *testing.B) {
 	for i := range 10000 {
 		s.Set(benchSnapshot(i))
 	}
+	benchScrapes(b, s)
+}
+
+// benchScrapes times whole /metrics answers of the store, as the handler
+// serves them, with and without gzip (Prometheus asks for gzip).
+func benchScrapes(b *testing.B, s *Store) {
 	h := Handler(s, nil, nil)
 	for _, enc := range []string{"identity", "gzip"} {
 		b.Run(enc, func(b *testing.B) {
