@@ -93,18 +93,11 @@ func row(s *collector.JobSnapshot, now time.Time) statusRow {
 // code said once: the client's messages usually name it already.
 func lastError(code, msg string) string {
 	switch {
-	case code == "":
-		return ""
-	case msg == "" || strings.Contains(msg, code):
-		return firstNonEmpty(msg, code)
+	case code == "" || msg == "":
+		return code
+	case strings.Contains(msg, code):
+		return msg
 	default:
 		return code + ": " + msg
 	}
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
