@@ -32,7 +32,7 @@ import (
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/accounts"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/demo"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/logging"
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/web"
 )
 

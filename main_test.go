@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/proctest"
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
 func writeFile(t *testing.T, name, body string) string {

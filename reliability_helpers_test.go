@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/proctest"
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
 // Helpers of the reliability tests, which run the built exporter against

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
 // The credential the exporter gets in these tests, shaped like real ones and

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
 // The key the harness's simulator accepts; it guards nothing but made-up data

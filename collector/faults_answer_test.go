@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
 // Answers that cannot be decoded are final: retrying would get the same

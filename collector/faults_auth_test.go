@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
 // Failures no retry can cure are tried once per cycle, counted under the

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
 // A failing job listing removes no discovered job: the jobs found before are

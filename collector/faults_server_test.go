@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
 // Server-side failures are retried max_retries times, then counted under the

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
 // A short burst of throttling is absorbed by the client's retries, each

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
 // soakCyclesEnv sets the number of poll cycles of the soak; the default keeps

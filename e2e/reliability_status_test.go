@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/proctest"
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
 const (

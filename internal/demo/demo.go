@@ -19,7 +19,7 @@ import (
 	"github.com/go-kit/log"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
 // Demo is a running in-process simulator and the config that points at it.

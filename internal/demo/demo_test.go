@@ -8,7 +8,7 @@ import (
 	"github.com/go-kit/log"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/config"
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
 func TestDemoConfigIsValidAndCoversEveryCluster(t *testing.T) {
