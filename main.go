@@ -33,6 +33,7 @@ import (
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/demo"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/logging"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/poller"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/web"
 )
 
@@ -194,7 +195,7 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 	cfg := safe.Get()
 
 	accts := accounts.New(accounts.Options{
-		Observer:   collector.NewAPIMetrics(reg),
+		Observer:   poller.NewAPIMetrics(reg),
 		Credential: staticCred,
 		UserAgent:  exporterName + "/" + version.Version,
 	})
@@ -208,7 +209,7 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 		level.Error(logger).Log("msg", "invalid metrics settings", "err", err)
 		return 1
 	}
-	poller, err := collector.NewPoller(store, collector.PollerOptions{
+	poller, err := poller.New(store, poller.Options{
 		Interval:    time.Duration(cfg.Polling.Interval),
 		Retention:   time.Duration(cfg.Polling.Retention),
 		Concurrency: cfg.Polling.Concurrency,

@@ -5,15 +5,8 @@ import (
 	"slices"
 )
 
-// Known values of JobSnapshot.Source and .Class; they are always exposed per
-// cluster (0 when no job has them) so alerts need no absent() guards.
-var (
-	jobSources  = []string{"static", "discovered"}
-	pollClasses = []string{"active", "final", "frozen", "unknown"}
-)
-
-func sourceOfJob(s *JobSnapshot) string { return s.Source }
-func classOfJob(s *JobSnapshot) string  { return s.Class }
+func sourceOfJob(s *JobSnapshot) Source { return s.Source }
+func classOfJob(s *JobSnapshot) Class   { return s.Class }
 
 func exporterFamilies() []family {
 	return []family{
@@ -50,7 +43,7 @@ func exporterFamilies() []family {
 			help:   "Jobs the exporter currently tracks, by how they were found (static: configured ids; discovered: ListServerlessJobs).",
 			labels: []string{"cluster_id", "source"},
 			agg: func(jobs []*rendered, w *sampleWriter) {
-				countPerCluster(jobs, w, jobSources, sourceOfJob)
+				countPerCluster(jobs, w, Sources, sourceOfJob)
 			},
 		},
 		{
@@ -58,7 +51,7 @@ func exporterFamilies() []family {
 			help:   "Tracked jobs by polling class (active: described every cycle; final: described once more after finishing; frozen: no longer described).",
 			labels: []string{"cluster_id", "class"},
 			agg: func(jobs []*rendered, w *sampleWriter) {
-				countPerCluster(jobs, w, pollClasses, classOfJob)
+				countPerCluster(jobs, w, Classes, classOfJob)
 			},
 		},
 	}
@@ -67,9 +60,9 @@ func exporterFamilies() []family {
 // countPerCluster writes, for each cluster, the number of jobs per value of
 // attr: every known value, then the others in sorted order. jobs are sorted by
 // cluster, so each cluster is one run and no map is needed.
-func countPerCluster(jobs []*rendered, w *sampleWriter, known []string, attr func(*JobSnapshot) string) {
+func countPerCluster[V ~string](jobs []*rendered, w *sampleWriter, known []V, attr func(*JobSnapshot) V) {
 	type count struct {
-		value string
+		value V
 		n     int
 	}
 	counts := make([]count, 0, len(known)+2)
@@ -91,7 +84,7 @@ func countPerCluster(jobs []*rendered, w *sampleWriter, known []string, attr fun
 		}
 		slices.SortFunc(counts[len(known):], func(a, b count) int { return cmp.Compare(a.value, b.value) })
 		for _, c := range counts {
-			w.add(float64(c.n), cluster, c.value)
+			w.add(float64(c.n), cluster, string(c.value))
 		}
 		start = end
 	}

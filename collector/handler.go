@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
+
 	// A drop-in for compress/gzip that compresses the ~90 MB exposition of
 	// 10,000 jobs in about 60% of the time (docs/PERFORMANCE.md).
 	"github.com/klauspost/compress/gzip"

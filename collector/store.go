@@ -1,36 +1,10 @@
-// Package collector keeps the exporter's picture of every tracked job and turns
-// it into the Prometheus text exposition served on /metrics.
-//
-// The poller is the only writer: it builds a new immutable JobSnapshot for every
-// change and hands it to Store.Set. Set renders the snapshot's samples right
-// away, so a scrape only concatenates bytes that already exist and never
-// derives anything from the API's data.
 package collector
 
 import (
 	"cmp"
 	"slices"
 	"sync"
-	"time"
-
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
-
-// JobKey names one job of one cluster.
-type JobKey struct{ ClusterID, JobID string }
-
-// JobSnapshot is everything known about one job at one moment. It is never
-// modified after Store.Set; a change is a new snapshot.
-type JobSnapshot struct {
-	Key              JobKey
-	Source           string            // "static" | "discovered"
-	Class            string            // polling class: "active", "final", "frozen", "unknown"
-	Info             *client.JobInfo   // last good answer; nil until the first success
-	LastSuccess      time.Time         // zero until the first success
-	PollErrors       map[string]uint64 // cumulative failed describes by error code
-	LastErrorCode    string            // "" when the last attempt succeeded
-	LastErrorMessage string            // secret-free, for the status page
-}
 
 // Store holds the newest snapshot of every tracked job together with its
 // pre-rendered samples. It is safe for concurrent use.

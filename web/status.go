@@ -71,8 +71,8 @@ func row(s *collector.JobSnapshot, now time.Time) statusRow {
 	r := statusRow{
 		Cluster:     s.Key.ClusterID,
 		Job:         s.Key.JobID,
-		Source:      s.Source,
-		Class:       s.Class,
+		Source:      string(s.Source),
+		Class:       string(s.Class),
 		LastSuccess: "never",
 		Age:         "-",
 		ErrorCode:   s.LastErrorCode,

@@ -15,8 +15,8 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/config"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/poller"
 )
 
 // Options are fixed for the life of the process.
@@ -52,10 +52,10 @@ func New(o Options) *Set {
 }
 
 // Specs builds one spec per configured cluster. It makes no network call.
-func (s *Set) Specs(cfg *config.Config) ([]collector.ClusterSpec, error) {
+func (s *Set) Specs(cfg *config.Config) ([]poller.ClusterSpec, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	specs := make([]collector.ClusterSpec, 0, len(cfg.Clusters))
+	specs := make([]poller.ClusterSpec, 0, len(cfg.Clusters))
 	for i := range cfg.Clusters {
 		c := &cfg.Clusters[i]
 		acc, err := s.account(c, cfg)
@@ -79,7 +79,7 @@ func (s *Set) Specs(cfg *config.Config) ([]collector.ClusterSpec, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cluster %s: %w", c.ClusterID, err)
 		}
-		spec := collector.ClusterSpec{
+		spec := poller.ClusterSpec{
 			ClusterID:   c.ClusterID,
 			RegionID:    c.RegionID,
 			API:         api,
@@ -88,7 +88,7 @@ func (s *Set) Specs(cfg *config.Config) ([]collector.ClusterSpec, error) {
 			ExpandArray: c.ExpandArray,
 		}
 		if d := c.Discovery; d.Enabled {
-			spec.Discovery = &collector.DiscoverySpec{
+			spec.Discovery = &poller.DiscoverySpec{
 				States:          d.States,
 				Queues:          d.Queues,
 				Users:           d.Users,

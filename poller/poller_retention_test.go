@@ -1,10 +1,11 @@
-package collector
+package poller
 
 import (
 	"testing"
 	"time"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 )
 
 func TestRetentionRemovesFinishedJobsAndTombstonesHold(t *testing.T) {
@@ -23,7 +24,7 @@ func TestRetentionRemovesFinishedJobsAndTombstonesHold(t *testing.T) {
 
 	spec := discoverySpec(api)
 	spec.JobIDs = []string{"old", "recent", "noend", "run"}
-	pt := newPollTest(t, PollerOptions{Retention: time.Hour}, spec)
+	pt := newPollTest(t, Options{Retention: time.Hour}, spec)
 	clock = pt.clock
 
 	pt.cycle() // all described; the finished ones become final
@@ -75,7 +76,7 @@ func TestRetentionKeepsFinalAndActiveJobs(t *testing.T) {
 	j := fakeJob("1", "Succeeded")
 	j.EndTime = client.Int64(clock.Now().Add(-48 * time.Hour).Unix())
 	api.setJob(j)
-	pt := newPollTest(t, PollerOptions{Retention: time.Hour}, staticSpec(api, "1"))
+	pt := newPollTest(t, Options{Retention: time.Hour}, staticSpec(api, "1"))
 	pt.cycle()
 	if !pt.has("c1", "1") {
 		t.Fatalf("a job in class final was removed before its last describe")
@@ -83,7 +84,7 @@ func TestRetentionKeepsFinalAndActiveJobs(t *testing.T) {
 	// Its last describe fails: it stays final, and stays.
 	api.setDescribeErr("1", &client.APIError{StatusCode: 503, Code: "ServiceUnavailable"})
 	pt.cycle()
-	if s := pt.snap("c1", "1"); s.Class != PollClassFinal {
+	if s := pt.snap("c1", "1"); s.Class != collector.ClassFinal {
 		t.Fatalf("class %q after a failed final describe, want final", s.Class)
 	}
 	api.setDescribeErr("1", nil)

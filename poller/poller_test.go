@@ -1,4 +1,4 @@
-package collector
+package poller
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 )
 
 func TestFirstCycleDescribesEveryStaticJobOnce(t *testing.T) {
@@ -15,7 +16,7 @@ func TestFirstCycleDescribesEveryStaticJobOnce(t *testing.T) {
 	for _, id := range []string{"1", "2", "10_3"} {
 		api.setJob(fakeJob(id, "Running"))
 	}
-	pt := newPollTest(t, PollerOptions{}, staticSpec(api, "1", "2", "10_3"))
+	pt := newPollTest(t, Options{}, staticSpec(api, "1", "2", "10_3"))
 	pt.cycle()
 
 	for _, id := range []string{"1", "2", "10_3"} {
@@ -26,7 +27,7 @@ func TestFirstCycleDescribesEveryStaticJobOnce(t *testing.T) {
 		if s.Info == nil || string(s.Info.JobID) != id {
 			t.Fatalf("job %s: snapshot Info = %+v", id, s.Info)
 		}
-		if s.Source != SourceStatic || s.Class != PollClassActive {
+		if s.Source != collector.SourceStatic || s.Class != collector.ClassActive {
 			t.Errorf("job %s: source %q class %q, want static active", id, s.Source, s.Class)
 		}
 		if !s.LastSuccess.Equal(pt.clock.Now()) || s.LastErrorCode != "" {
@@ -47,10 +48,10 @@ func TestFinishedJobIsDescribedOnceMoreThenFrozen(t *testing.T) {
 	api.setJob(fakeJob("run", "Running"))
 	done := fakeJob("done", "Succeeded")
 	api.setJob(done)
-	pt := newPollTest(t, PollerOptions{}, staticSpec(api, "run", "done"))
+	pt := newPollTest(t, Options{}, staticSpec(api, "run", "done"))
 
 	pt.cycle()
-	if c := pt.snap("c1", "done").Class; c != PollClassFinal {
+	if c := pt.snap("c1", "done").Class; c != collector.ClassFinal {
 		t.Fatalf("after the first terminal answer class = %q, want final", c)
 	}
 	// The containers' final state arrives after the job's.
@@ -58,7 +59,7 @@ func TestFinishedJobIsDescribedOnceMoreThenFrozen(t *testing.T) {
 	api.setJob(done)
 	pt.cycle()
 	s := pt.snap("c1", "done")
-	if s.Class != PollClassFrozen {
+	if s.Class != collector.ClassFrozen {
 		t.Fatalf("after the final describe class = %q, want frozen", s.Class)
 	}
 	if got := s.Info.ContainerGroups[0].Containers[0].CurrentState; got.State != "Terminated" || got.ExitCode != 3 {
@@ -81,12 +82,12 @@ func TestFinishedJobIsDescribedOnceMoreThenFrozen(t *testing.T) {
 func TestJobBecomingTerminalLaterFollowsTheClasses(t *testing.T) {
 	api := newFakeAPI()
 	api.setJob(fakeJob("1", "Pending"))
-	pt := newPollTest(t, PollerOptions{}, staticSpec(api, "1"))
+	pt := newPollTest(t, Options{}, staticSpec(api, "1"))
 	var classes []string
 	for _, state := range []string{"Pending", "Running", "Failed", "Failed", "Failed"} {
 		api.setState("1", state)
 		pt.cycle()
-		classes = append(classes, pt.snap("c1", "1").Class)
+		classes = append(classes, string(pt.snap("c1", "1").Class))
 	}
 	want := "active active final frozen frozen"
 	if got := strings.Join(classes, " "); got != want {
@@ -100,14 +101,14 @@ func TestJobBecomingTerminalLaterFollowsTheClasses(t *testing.T) {
 func TestUnknownStateStaysActive(t *testing.T) {
 	api := newFakeAPI()
 	api.setJob(fakeJob("1", "Suspended"))
-	pt := newPollTest(t, PollerOptions{}, staticSpec(api, "1"))
+	pt := newPollTest(t, Options{}, staticSpec(api, "1"))
 	for range 3 {
 		pt.cycle()
 	}
 	if n := api.calls("1"); n != 3 {
 		t.Fatalf("job in an unknown state described %d times over 3 cycles, want 3", n)
 	}
-	if c := pt.snap("c1", "1").Class; c != PollClassActive {
+	if c := pt.snap("c1", "1").Class; c != collector.ClassActive {
 		t.Fatalf("class = %q, want active", c)
 	}
 }
@@ -115,7 +116,7 @@ func TestUnknownStateStaysActive(t *testing.T) {
 func TestFailedDescribeKeepsLastDataAndCountsTheCode(t *testing.T) {
 	api := newFakeAPI()
 	api.setJob(fakeJob("1", "Running"))
-	pt := newPollTest(t, PollerOptions{}, staticSpec(api, "1"))
+	pt := newPollTest(t, Options{}, staticSpec(api, "1"))
 	pt.cycle()
 	good := pt.snap("c1", "1")
 
@@ -157,7 +158,7 @@ func TestDescribeAnswerProblemsAreErrors(t *testing.T) {
 	api := newFakeAPI()
 	api.setJob(fakeJob("7", "Running"))
 	api.answerAs["7"] = "8"
-	pt := newPollTest(t, PollerOptions{}, staticSpec(api, "missing", "7"))
+	pt := newPollTest(t, Options{}, staticSpec(api, "missing", "7"))
 	pt.cycle()
 
 	s := pt.snap("c1", "missing")
@@ -168,7 +169,7 @@ func TestDescribeAnswerProblemsAreErrors(t *testing.T) {
 	if s.Info != nil || s.LastErrorCode != "UnexpectedJobId" || s.PollErrors["UnexpectedJobId"] != 1 {
 		t.Errorf("answer about another job: Info %v, LastErrorCode %q, PollErrors %v", s.Info, s.LastErrorCode, s.PollErrors)
 	}
-	if s.Class != PollClassActive {
+	if s.Class != collector.ClassActive {
 		t.Errorf("a job never described must stay active, got %q", s.Class)
 	}
 	pt.cycle()
@@ -181,7 +182,7 @@ func TestTransportErrorsUseTheClientsCodes(t *testing.T) {
 	api := newFakeAPI()
 	api.setDescribeErr("1", errors.New("dial tcp 127.0.0.1:1: connect: connection refused"))
 	api.setDescribeErr("2", context.Canceled)
-	pt := newPollTest(t, PollerOptions{}, staticSpec(api, "1", "2"))
+	pt := newPollTest(t, Options{}, staticSpec(api, "1", "2"))
 	pt.cycle()
 	for id, want := range map[string]string{"1": client.ErrorCode(errors.New("x")), "2": "Canceled"} {
 		if got := pt.snap("c1", id).LastErrorCode; got != want {
@@ -198,7 +199,7 @@ func TestCycleDeadlineReachesAPICalls(t *testing.T) {
 		api.setJob(fakeJob("2", "Running"))
 		spec := discoverySpec(api)
 		spec.JobIDs = []string{"1"}
-		pt := newPollTest(t, PollerOptions{Interval: time.Hour}, spec)
+		pt := newPollTest(t, Options{Interval: time.Hour}, spec)
 		pt.cycle()
 		if api.noDeadline != 0 {
 			t.Fatalf("%d describes had no deadline", api.noDeadline)
@@ -215,7 +216,7 @@ func TestCycleDeadlineReachesAPICalls(t *testing.T) {
 	t.Run("a hanging call ends with the budget", func(t *testing.T) {
 		api := newFakeAPI()
 		api.gate = make(chan struct{}) // never opened: only the deadline ends the call
-		pt := newPollTest(t, PollerOptions{Interval: 20 * time.Millisecond}, staticSpec(api, "1"))
+		pt := newPollTest(t, Options{Interval: 20 * time.Millisecond}, staticSpec(api, "1"))
 		pt.cycle()
 		if got := pt.snap("c1", "1").LastErrorCode; got != "Timeout" {
 			t.Fatalf("LastErrorCode = %q, want Timeout", got)
@@ -228,7 +229,7 @@ func TestCyclesOfAClusterNeverOverlap(t *testing.T) {
 	api.setJob(fakeJob("1", "Running"))
 	api.gate = make(chan struct{})
 	api.entered = make(chan string, 4)
-	pt := newPollTest(t, PollerOptions{Interval: time.Hour}, staticSpec(api, "1"))
+	pt := newPollTest(t, Options{Interval: time.Hour}, staticSpec(api, "1"))
 	c := pt.p.clusters["c1"]
 
 	first := make(chan struct{})
@@ -264,7 +265,7 @@ func TestConcurrencyIsLimitedPerAccount(t *testing.T) {
 		api.gate = make(chan struct{})
 		a, b := staticSpec(api, ids...), staticSpec(api, ids...)
 		b.ClusterID = "c2"
-		pt := newPollTest(t, PollerOptions{Concurrency: 2}, a, b)
+		pt := newPollTest(t, Options{Concurrency: 2}, a, b)
 		done := make(chan struct{})
 		go func() { pt.cycle(); close(done) }()
 		waitFor(t, "two describes in flight", func() bool {
@@ -290,7 +291,7 @@ func TestConcurrencyIsLimitedPerAccount(t *testing.T) {
 		api.gate = make(chan struct{})
 		a, b := staticSpec(api, "1"), staticSpec(api, "1")
 		b.ClusterID, b.Account = "c2", "other"
-		pt := newPollTest(t, PollerOptions{Concurrency: 1}, a, b)
+		pt := newPollTest(t, Options{Concurrency: 1}, a, b)
 		done := make(chan struct{})
 		go func() { pt.cycle(); close(done) }()
 		waitFor(t, "one describe per account in flight", func() bool {
@@ -304,34 +305,34 @@ func TestConcurrencyIsLimitedPerAccount(t *testing.T) {
 }
 
 func TestNewPollerRejectsBadInput(t *testing.T) {
-	store, err := NewStore(StoreOptions{})
+	store, err := collector.NewStore(collector.StoreOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	api := newFakeAPI()
-	good := PollerOptions{Interval: time.Second, Concurrency: 1, TotalShards: 1}
+	good := Options{Interval: time.Second, Concurrency: 1, TotalShards: 1}
 	cases := []struct {
 		name  string
-		opts  PollerOptions
+		opts  Options
 		specs []ClusterSpec
 		want  []string
 	}{
-		{"zero interval", PollerOptions{Concurrency: 1}, nil, []string{"poll interval must be positive, got 0s"}},
-		{"no concurrency", PollerOptions{Interval: time.Second}, nil, []string{"concurrency must be at least 1, got 0"}},
-		{"negative retention", PollerOptions{Interval: time.Second, Concurrency: 1, Retention: -time.Second}, nil, []string{"retention must not be negative, got -1s"}},
-		{"shard out of range", PollerOptions{Interval: time.Second, Concurrency: 1, Shard: 3, TotalShards: 3}, nil, []string{"shard must be in [0, 3) for 3 total shards, got 3"}},
-		{"negative shards", PollerOptions{Interval: time.Second, Concurrency: 1, TotalShards: -1}, nil, []string{"total shards must be at least 1, got -1"}},
+		{"zero interval", Options{Concurrency: 1}, nil, []string{"poll interval must be positive, got 0s"}},
+		{"no concurrency", Options{Interval: time.Second}, nil, []string{"concurrency must be at least 1, got 0"}},
+		{"negative retention", Options{Interval: time.Second, Concurrency: 1, Retention: -time.Second}, nil, []string{"retention must not be negative, got -1s"}},
+		{"shard out of range", Options{Interval: time.Second, Concurrency: 1, Shard: 3, TotalShards: 3}, nil, []string{"shard must be in [0, 3) for 3 total shards, got 3"}},
+		{"negative shards", Options{Interval: time.Second, Concurrency: 1, TotalShards: -1}, nil, []string{"total shards must be at least 1, got -1"}},
 		{"empty cluster id", good, []ClusterSpec{{API: api}}, []string{"cluster 1: cluster id is empty"}},
 		{"duplicate cluster", good, []ClusterSpec{staticSpec(api), staticSpec(api)}, []string{`cluster "c1": listed twice`}},
 		{"no api", good, []ClusterSpec{{ClusterID: "c9"}}, []string{`cluster "c9": no API client`}},
 		{"blank job id", good, []ClusterSpec{staticSpec(api, " 5")}, []string{`cluster "c1": job id " 5" is empty or has surrounding white space`}},
-		{"all errors at once", PollerOptions{}, []ClusterSpec{{ClusterID: "c9"}}, []string{"poll interval", "concurrency", "no API client"}},
+		{"all errors at once", Options{}, []ClusterSpec{{ClusterID: "c9"}}, []string{"poll interval", "concurrency", "no API client"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := NewPoller(store, tc.opts, tc.specs)
+			p, err := New(store, tc.opts, tc.specs)
 			if err == nil || p != nil {
-				t.Fatalf("NewPoller accepted bad input")
+				t.Fatalf("New accepted bad input")
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
@@ -340,7 +341,7 @@ func TestNewPollerRejectsBadInput(t *testing.T) {
 			}
 		})
 	}
-	if _, err := NewPoller(nil, good, nil); err == nil {
-		t.Errorf("NewPoller accepted a nil store")
+	if _, err := New(nil, good, nil); err == nil {
+		t.Errorf("New accepted a nil store")
 	}
 }

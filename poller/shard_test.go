@@ -1,4 +1,4 @@
-package collector
+package poller
 
 import (
 	"fmt"
@@ -67,7 +67,7 @@ func TestShardsPartitionTheJobs(t *testing.T) {
 				spec := discoverySpec(api)
 				spec.JobIDs = static
 				spec.ExpandArray = true
-				pt := newPollTest(t, PollerOptions{Shard: shard, TotalShards: total}, spec)
+				pt := newPollTest(t, Options{Shard: shard, TotalShards: total}, spec)
 				pt.cycle()
 				pt.cycle()
 				for _, id := range pt.ids("c1") {

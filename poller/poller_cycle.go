@@ -1,4 +1,4 @@
-package collector
+package poller
 
 import (
 	"context"
@@ -10,8 +10,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/go-kit/log/level"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
 // Action names, as the API and the api_calls metric spell them.

@@ -1,4 +1,4 @@
-package collector
+package poller
 
 import (
 	"bytes"
@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 )
 
 var errTestUnreachable = errors.New("connect: network is unreachable")
@@ -19,7 +21,7 @@ func TestRunPollsAtOnceAndStops(t *testing.T) {
 	api := newFakeAPI()
 	api.setJob(fakeJob("1", "Running"))
 	api.setJob(fakeJob("2", "Running"))
-	pt := newPollTest(t, PollerOptions{Interval: time.Hour}, staticSpec(api, "1"))
+	pt := newPollTest(t, Options{Interval: time.Hour}, staticSpec(api, "1"))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { pt.p.Run(ctx); close(done) }()
@@ -56,7 +58,7 @@ func TestOverrunsAndCycleMetrics(t *testing.T) {
 	api := newFakeAPI()
 	api.setJob(fakeJob("1", "Running"))
 	api.setListed(fakeSummary("1", "Running"))
-	pt := newPollTest(t, PollerOptions{Interval: 30 * time.Second}, discoverySpec(api))
+	pt := newPollTest(t, Options{Interval: 30 * time.Second}, discoverySpec(api))
 	pt.cycle()
 	if got := testutil.ToFloat64(pt.p.metrics.overruns.WithLabelValues("c1")); got != 0 {
 		t.Fatalf("overruns = %v after a quick cycle", got)
@@ -102,12 +104,12 @@ ehpc_serverless_exporter_poll_duration_seconds_count{cluster_id="c1"} 2
 }
 
 func TestTwoPollersCanShareARegistry(t *testing.T) {
-	pt := newPollTest(t, PollerOptions{})
-	store, err := NewStore(StoreOptions{})
+	pt := newPollTest(t, Options{})
+	store, err := collector.NewStore(collector.StoreOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewPoller(store, PollerOptions{Interval: time.Second, Concurrency: 1, Registerer: pt.reg}, nil); err != nil {
+	if _, err := New(store, Options{Interval: time.Second, Concurrency: 1, Registerer: pt.reg}, nil); err != nil {
 		t.Fatalf("second poller on one registry: %v", err)
 	}
 }
@@ -119,7 +121,7 @@ func TestFailuresAreLogged(t *testing.T) {
 	api.setListErr(0, &client.APIError{StatusCode: 503, Code: "ServiceUnavailable"})
 	spec := discoverySpec(api)
 	spec.JobIDs = []string{"1"}
-	pt := newPollTest(t, PollerOptions{Logger: log.NewLogfmtLogger(log.NewSyncWriter(&buf))}, spec)
+	pt := newPollTest(t, Options{Logger: log.NewLogfmtLogger(log.NewSyncWriter(&buf))}, spec)
 	pt.cycle()
 	out := buf.String()
 	for _, want := range []string{

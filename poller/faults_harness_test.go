@@ -1,4 +1,4 @@
-package collector
+package poller
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
@@ -89,7 +90,7 @@ type faultRig struct {
 	skew  *skewClock
 	api   *client.Client
 	reg   *prometheus.Registry
-	store *Store
+	store *collector.Store
 	clock *fakeClock
 	p     *Poller
 	logs  *lockedBuffer
@@ -151,7 +152,7 @@ func newRig(t *testing.T, o rigOptions) *faultRig {
 	if err != nil {
 		t.Fatalf("client: %v", err)
 	}
-	r.store, err = NewStore(StoreOptions{})
+	r.store, err = collector.NewStore(collector.StoreOptions{})
 	if err != nil {
 		t.Fatalf("store: %v", err)
 	}
@@ -163,7 +164,7 @@ func newRig(t *testing.T, o rigOptions) *faultRig {
 	if o.Soak {
 		logger = log.NewLogfmtLogger(io.Discard)
 	}
-	r.p, err = NewPoller(r.store, PollerOptions{
+	r.p, err = New(r.store, Options{
 		Interval:    o.Budget,
 		Retention:   time.Hour,
 		Concurrency: o.Concurrency,
@@ -174,7 +175,7 @@ func newRig(t *testing.T, o rigOptions) *faultRig {
 	if err != nil {
 		t.Fatalf("poller: %v", err)
 	}
-	scrape := httptest.NewServer(Handler(r.store, r.reg, nil))
+	scrape := httptest.NewServer(collector.Handler(r.store, r.reg, nil))
 	t.Cleanup(scrape.Close)
 	r.scrapeURL = scrape.URL
 	t.Cleanup(func() {
@@ -269,9 +270,9 @@ func (r *faultRig) recover(code string, n float64, ids ...string) {
 	}
 }
 
-func (r *faultRig) snap(id string) *JobSnapshot {
+func (r *faultRig) snap(id string) *collector.JobSnapshot {
 	r.t.Helper()
-	s, ok := r.store.Get(JobKey{ClusterID: rigCluster, JobID: id})
+	s, ok := r.store.Get(collector.JobKey{ClusterID: rigCluster, JobID: id})
 	if !ok {
 		r.t.Fatalf("job %s is not in the store", id)
 	}

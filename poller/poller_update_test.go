@@ -1,10 +1,12 @@
-package collector
+package poller
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 )
 
 func TestUpdateKeepsDataOfJobsThatStay(t *testing.T) {
@@ -15,11 +17,11 @@ func TestUpdateKeepsDataOfJobsThatStay(t *testing.T) {
 	api.setJob(fakeJob("f", "Succeeded"))
 	c2 := staticSpec(api, "9")
 	c2.ClusterID = "c2"
-	pt := newPollTest(t, PollerOptions{}, staticSpec(api, "1", "2", "3", "f"), c2)
+	pt := newPollTest(t, Options{}, staticSpec(api, "1", "2", "3", "f"), c2)
 	pt.cycle()
 	pt.cycle()
 	kept, frozen := pt.snap("c1", "1"), pt.snap("c1", "f")
-	if frozen.Class != PollClassFrozen {
+	if frozen.Class != collector.ClassFrozen {
 		t.Fatalf("setup: class %q, want frozen", frozen.Class)
 	}
 
@@ -32,7 +34,7 @@ func TestUpdateKeepsDataOfJobsThatStay(t *testing.T) {
 	if pt.snap("c1", "1") != kept || pt.snap("c1", "f") != frozen {
 		t.Fatalf("jobs that stay must keep their snapshots")
 	}
-	if s := pt.snap("c1", "4"); s.Info != nil || s.Class != PollClassActive || s.Source != SourceStatic {
+	if s := pt.snap("c1", "4"); s.Info != nil || s.Class != collector.ClassActive || s.Source != collector.SourceStatic {
 		t.Fatalf("new job: %+v", s)
 	}
 	if got := testutil.CollectAndCount(pt.p.metrics.calls, "ehpc_serverless_exporter_poll_cycle_api_calls"); got != 2 {
@@ -44,7 +46,7 @@ func TestUpdateKeepsDataOfJobsThatStay(t *testing.T) {
 	if api.calls("4") != 1 || api.calls("1") != 1 || api.calls("f") != 0 || api.calls("9") != 0 {
 		t.Fatalf("after the update: describes %v; want 1 and 4 once, the frozen job and the removed cluster never", api.describeCalls)
 	}
-	if s := pt.snap("c1", "f"); s.Class != PollClassFrozen {
+	if s := pt.snap("c1", "f"); s.Class != collector.ClassFrozen {
 		t.Fatalf("a frozen job must stay frozen across an update, got %q", s.Class)
 	}
 }
@@ -52,7 +54,7 @@ func TestUpdateKeepsDataOfJobsThatStay(t *testing.T) {
 func TestUpdateRejectsBadSpecsAndKeepsTheOld(t *testing.T) {
 	api := newFakeAPI()
 	api.setJob(fakeJob("1", "Running"))
-	pt := newPollTest(t, PollerOptions{}, staticSpec(api, "1"))
+	pt := newPollTest(t, Options{}, staticSpec(api, "1"))
 	pt.cycle()
 	err := pt.p.Update([]ClusterSpec{staticSpec(api, "1"), staticSpec(nil, "2")})
 	if err == nil || !strings.Contains(err.Error(), `cluster "c1": listed twice`) {
@@ -66,7 +68,7 @@ func TestReady(t *testing.T) {
 	api.setJob(fakeJob("1", "Running"))
 	c2 := staticSpec(api, "1")
 	c2.ClusterID = "c2"
-	pt := newPollTest(t, PollerOptions{}, staticSpec(api, "1"))
+	pt := newPollTest(t, Options{}, staticSpec(api, "1"))
 	if pt.p.Ready() {
 		t.Fatalf("ready before any cycle")
 	}
@@ -85,7 +87,7 @@ func TestReady(t *testing.T) {
 	if !pt.p.Ready() {
 		t.Fatalf("not ready after the new cluster's first cycle")
 	}
-	empty := newPollTest(t, PollerOptions{})
+	empty := newPollTest(t, Options{})
 	if !empty.p.Ready() {
 		t.Fatalf("a poller without clusters has nothing to wait for")
 	}

@@ -1,4 +1,4 @@
-package collector
+package poller
 
 import (
 	"context"
@@ -10,10 +10,12 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 )
 
 // API is what the poller needs from the E-HPC API. *client.Client satisfies
@@ -46,8 +48,8 @@ type DiscoverySpec struct {
 	SubmittedWithin time.Duration // 0: no limit
 }
 
-// PollerOptions tune the poller.
-type PollerOptions struct {
+// Options tune the poller.
+type Options struct {
 	// Interval is the time between two cycles of a cluster, and the budget of
 	// one cycle: its API calls (retries included) stop at that deadline.
 	Interval time.Duration
@@ -67,8 +69,8 @@ type PollerOptions struct {
 // Poller fills the store in the background: one goroutine per cluster, each
 // running a cycle every Interval.
 type Poller struct {
-	store   *Store
-	opts    PollerOptions
+	store   Store
+	opts    Options
 	logger  log.Logger
 	shard   sharder
 	metrics *pollerMetrics
@@ -98,9 +100,9 @@ type clusterPoller struct {
 	cancel  context.CancelFunc // stops the cluster's goroutine under Run
 }
 
-// NewPoller checks the options and specs and returns a poller that has not
+// New checks the options and specs and returns a poller that has not
 // polled yet.
-func NewPoller(store *Store, opts PollerOptions, specs []ClusterSpec) (*Poller, error) {
+func New(store Store, opts Options, specs []ClusterSpec) (*Poller, error) {
 	if store == nil {
 		return nil, errors.New("poller: store is nil")
 	}
@@ -328,4 +330,11 @@ func (c *clusterPoller) loop(ctx context.Context) {
 		elapsed := c.cycle(ctx)
 		timer.Reset(max(c.p.opts.Interval-elapsed, 0))
 	}
+}
+
+// Store is the write side of the snapshot store: the poller's only way into
+// the collector. *collector.Store satisfies it.
+type Store interface {
+	Set(snap *collector.JobSnapshot)
+	Delete(key collector.JobKey)
 }

@@ -1,10 +1,11 @@
-package collector
+package poller
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
@@ -156,7 +157,7 @@ func TestFaultAnswerAboutAnotherJob(t *testing.T) {
 	if s := r.snap("2"); s.LastErrorCode != "" || !s.LastSuccess.Equal(r.clock.Now()) {
 		t.Errorf("job 2 was affected by job 1's bad answer: %+v", s)
 	}
-	if _, ok := r.store.Get(JobKey{ClusterID: rigCluster, JobID: "77"}); ok {
+	if _, ok := r.store.Get(collector.JobKey{ClusterID: rigCluster, JobID: "77"}); ok {
 		t.Errorf("a job nobody asked for entered the store")
 	}
 	r.recover("UnexpectedJobId", 1, "1")

@@ -1,4 +1,4 @@
-package collector
+package poller
 
 import (
 	"context"
@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 )
 
 // fakeAPI is an in-memory E-HPC: describe answers by job id, and a job list
@@ -271,15 +273,15 @@ func (c *fakeClock) Add(d time.Duration) {
 // pollTest is a poller over a fresh store, a fake clock and a private registry.
 type pollTest struct {
 	t     testing.TB
-	store *Store
+	store *collector.Store
 	clock *fakeClock
 	reg   *prometheus.Registry
 	p     *Poller
 }
 
-func newPollTest(t testing.TB, opts PollerOptions, specs ...ClusterSpec) *pollTest {
+func newPollTest(t testing.TB, opts Options, specs ...ClusterSpec) *pollTest {
 	t.Helper()
-	store, err := NewStore(StoreOptions{})
+	store, err := collector.NewStore(collector.StoreOptions{})
 	if err != nil {
 		t.Fatalf("NewStore: %v", err)
 	}
@@ -297,9 +299,9 @@ func newPollTest(t testing.TB, opts PollerOptions, specs ...ClusterSpec) *pollTe
 		opts.Now = pt.clock.Now
 	}
 	opts.Registerer = pt.reg
-	pt.p, err = NewPoller(store, opts, specs)
+	pt.p, err = New(store, opts, specs)
 	if err != nil {
-		t.Fatalf("NewPoller: %v", err)
+		t.Fatalf("New: %v", err)
 	}
 	return pt
 }
@@ -309,9 +311,9 @@ func (pt *pollTest) cycle() {
 	pt.p.RunCycle(context.Background())
 }
 
-func (pt *pollTest) snap(clusterID, jobID string) *JobSnapshot {
+func (pt *pollTest) snap(clusterID, jobID string) *collector.JobSnapshot {
 	pt.t.Helper()
-	s, ok := pt.store.Get(JobKey{ClusterID: clusterID, JobID: jobID})
+	s, ok := pt.store.Get(collector.JobKey{ClusterID: clusterID, JobID: jobID})
 	if !ok {
 		pt.t.Fatalf("job %s/%s is not in the store", clusterID, jobID)
 	}
@@ -319,7 +321,7 @@ func (pt *pollTest) snap(clusterID, jobID string) *JobSnapshot {
 }
 
 func (pt *pollTest) has(clusterID, jobID string) bool {
-	_, ok := pt.store.Get(JobKey{ClusterID: clusterID, JobID: jobID})
+	_, ok := pt.store.Get(collector.JobKey{ClusterID: clusterID, JobID: jobID})
 	return ok
 }
 

@@ -1,4 +1,4 @@
-package collector
+package poller
 
 import (
 	"maps"
@@ -6,26 +6,18 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
-)
 
-// Values of JobSnapshot.Source and JobSnapshot.Class set by the poller.
-const (
-	SourceStatic     = "static"
-	SourceDiscovered = "discovered"
-
-	PollClassActive = "active" // described every cycle
-	PollClassFinal  = "final"  // seen terminal once: described one more time
-	PollClassFrozen = "frozen" // finished: never described again unless the listing shows a change
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 )
 
 // jobState is what the poller knows about one tracked job beyond its snapshot.
 type jobState struct {
 	id     string
-	source string
-	class  string
+	source collector.Source
+	class  collector.Class
 	// parent marks an array job as the listing shows it: the service describes
 	// only its sub-tasks, so its snapshot is built from the list summary.
 	parent bool
@@ -34,13 +26,13 @@ type jobState struct {
 	// terminalSince is when the job was first seen in a terminal state; zero
 	// while it is not terminal. Retention counts from it when EndTime is unset.
 	terminalSince time.Time
-	snap          *JobSnapshot
+	snap          *collector.JobSnapshot
 }
 
 // arrayState is an array job whose sub-tasks are tracked because a static or
 // listed job anchors it.
 type arrayState struct {
-	source string
+	source collector.Source
 	rng    *arrayRange // nil until an answer told the range
 	// candidates are sub-task ids whose answer tells the range, in the order
 	// to ask for them.
@@ -55,7 +47,7 @@ type arrayState struct {
 // access to it.
 type targets struct {
 	clusterID string
-	store     *Store
+	store     Store
 	shard     sharder
 	logger    log.Logger
 
@@ -73,7 +65,7 @@ type targets struct {
 	dirty bool
 }
 
-func newTargets(clusterID string, store *Store, shard sharder, logger log.Logger) *targets {
+func newTargets(clusterID string, store Store, shard sharder, logger log.Logger) *targets {
 	return &targets{
 		clusterID:  clusterID,
 		store:      store,
@@ -137,13 +129,13 @@ func isTerminalState(state client.Text) bool {
 // static ids, the listing, and the siblings of anchored array jobs, within this
 // shard and minus tombstones. Jobs that stay keep their state and snapshot.
 func (t *targets) reconcile(now time.Time) {
-	want := make(map[string]string, len(t.static)+len(t.listed))
+	want := make(map[string]collector.Source, len(t.static)+len(t.listed))
 	for id := range t.static {
-		want[id] = SourceStatic
+		want[id] = collector.SourceStatic
 	}
 	for id := range t.listed {
 		if _, ok := want[id]; !ok {
-			want[id] = SourceDiscovered
+			want[id] = collector.SourceDiscovered
 		}
 	}
 	t.reconcileArrays(want)
@@ -157,19 +149,19 @@ func (t *targets) reconcile(now time.Time) {
 		j := t.jobs[id]
 		switch {
 		case j == nil:
-			j = &jobState{id: id, source: src, class: PollClassActive, parent: parent}
+			j = &jobState{id: id, source: src, class: collector.ClassActive, parent: parent}
 			t.jobs[id] = j
 			if parent {
 				t.refreshParent(j, sum, now)
 			} else {
-				t.set(j, &JobSnapshot{})
+				t.set(j, &collector.JobSnapshot{})
 			}
 		case j.parent != parent:
 			j.parent, j.source = parent, src
 			if parent {
 				t.refreshParent(j, sum, now)
 			} else {
-				j.class = PollClassActive
+				j.class = collector.ClassActive
 				t.set(j, j.derive())
 			}
 		case j.source != src:
@@ -197,13 +189,13 @@ func (t *targets) reconcile(now time.Time) {
 // reconcileArrays finds the array jobs anchored by wanted jobs (a sub-task id
 // names its array; a listed parent is one) and adds the siblings of those whose
 // range is known to want. Arrays no longer anchored are forgotten.
-func (t *targets) reconcileArrays(want map[string]string) {
+func (t *targets) reconcileArrays(want map[string]collector.Source) {
 	if !t.expand {
 		clear(t.arrays)
 		return
 	}
 	anchored := make(map[string][]string)
-	sources := make(map[string]string)
+	sources := make(map[string]collector.Source)
 	for id, src := range want {
 		arrayID := id
 		if a, _, ok := splitSubTaskID(id); ok {
@@ -216,7 +208,7 @@ func (t *targets) reconcileArrays(want map[string]string) {
 		} else {
 			continue
 		}
-		if sources[arrayID] != SourceStatic {
+		if sources[arrayID] != collector.SourceStatic {
 			sources[arrayID] = src
 		}
 	}
@@ -323,7 +315,7 @@ func (t *targets) probeFailed(arrayID string) {
 func (t *targets) due() []*jobState {
 	var out []*jobState
 	for _, j := range t.jobs {
-		if !j.parent && (j.class == PollClassActive || j.class == PollClassFinal) {
+		if !j.parent && (j.class == collector.ClassActive || j.class == collector.ClassFinal) {
 			out = append(out, j)
 		}
 	}
@@ -370,8 +362,8 @@ func (t *targets) applyListing(jobs []client.JobSummary, complete bool, now time
 		// Un-freeze on news only: a listing that keeps disagreeing with the
 		// describe answer (the two can lag each other) must not cause a
 		// describe every other cycle.
-		if j.class == PollClassFrozen && j.snap.Info != nil && j.snap.Info.State != s.State && (!had || old.State != s.State) {
-			j.class = PollClassActive
+		if j.class == collector.ClassFrozen && j.snap.Info != nil && j.snap.Info.State != s.State && (!had || old.State != s.State) {
+			j.class = collector.ClassActive
 			t.set(j, j.derive())
 		}
 	}
@@ -385,12 +377,12 @@ func (t *targets) refreshParent(j *jobState, s client.JobSummary, refreshed time
 		rng = a.rng
 	}
 	if isTerminalState(s.State) {
-		j.class = PollClassFrozen
+		j.class = collector.ClassFrozen
 		if j.terminalSince.IsZero() {
 			j.terminalSince = refreshed
 		}
 	} else {
-		j.class = PollClassActive
+		j.class = collector.ClassActive
 		j.terminalSince = time.Time{}
 	}
 	snap := j.derive()
@@ -423,7 +415,7 @@ func summaryInfo(s client.JobSummary, rng *arrayRange) *client.JobInfo {
 	return info
 }
 
-func rangeOfSnapshot(s *JobSnapshot) *arrayRange {
+func rangeOfSnapshot(s *collector.JobSnapshot) *arrayRange {
 	if s == nil || s.Info == nil || s.Info.ArrayProperties == nil {
 		return nil
 	}
@@ -438,12 +430,12 @@ func (t *targets) describeOK(j *jobState, info *client.JobInfo, now time.Time) {
 	j.attempted = true
 	switch {
 	case !isTerminalState(info.State):
-		j.class = PollClassActive
+		j.class = collector.ClassActive
 		j.terminalSince = time.Time{}
-	case j.class == PollClassFinal:
-		j.class = PollClassFrozen
+	case j.class == collector.ClassFinal:
+		j.class = collector.ClassFrozen
 	default:
-		j.class = PollClassFinal
+		j.class = collector.ClassFinal
 		if j.terminalSince.IsZero() {
 			j.terminalSince = now
 		}
@@ -475,7 +467,7 @@ func (t *targets) describeFailed(j *jobState, code, message string) {
 // tombstone so they are not tracked again while still configured or listed.
 func (t *targets) expire(now time.Time, retention time.Duration) {
 	for id, j := range t.jobs {
-		if j.class != PollClassFrozen {
+		if j.class != collector.ClassFrozen {
 			continue
 		}
 		end := j.terminalSince
@@ -501,13 +493,13 @@ func (t *targets) clear() {
 
 func (t *targets) remove(id string) {
 	delete(t.jobs, id)
-	t.store.Delete(JobKey{ClusterID: t.clusterID, JobID: id})
+	t.store.Delete(collector.JobKey{ClusterID: t.clusterID, JobID: id})
 }
 
 // derive returns a copy of the job's snapshot with its current source and
 // class, ready to be changed and stored: stored snapshots are never modified.
-func (j *jobState) derive() *JobSnapshot {
-	var s JobSnapshot
+func (j *jobState) derive() *collector.JobSnapshot {
+	var s collector.JobSnapshot
 	if j.snap != nil {
 		s = *j.snap
 	}
@@ -515,8 +507,8 @@ func (j *jobState) derive() *JobSnapshot {
 	return &s
 }
 
-func (t *targets) set(j *jobState, s *JobSnapshot) {
-	s.Key = JobKey{ClusterID: t.clusterID, JobID: j.id}
+func (t *targets) set(j *jobState, s *collector.JobSnapshot) {
+	s.Key = collector.JobKey{ClusterID: t.clusterID, JobID: j.id}
 	s.Source, s.Class = j.source, j.class
 	j.snap = s
 	t.store.Set(s)

@@ -1,10 +1,11 @@
-package collector
+package poller
 
 import (
 	"time"
 
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
 // APIMetrics counts and times every API attempt. It is the client's Observer.

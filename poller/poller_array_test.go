@@ -1,10 +1,11 @@
-package collector
+package poller
 
 import (
 	"fmt"
 	"testing"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 )
 
 func arrayJob(id, state string, start, end, step int64) client.JobInfo {
@@ -21,11 +22,11 @@ func TestArrayExpansionFromAnAnswer(t *testing.T) {
 	}
 	spec := staticSpec(api, "7_2")
 	spec.ExpandArray = true
-	pt := newPollTest(t, PollerOptions{}, spec)
+	pt := newPollTest(t, Options{}, spec)
 
 	pt.cycle()
 	wantIDs(t, pt.ids("c1"), "7_1", "7_2", "7_3", "7_4")
-	if s := pt.snap("c1", "7_3"); s.Info != nil || s.Source != SourceStatic || s.Class != PollClassActive {
+	if s := pt.snap("c1", "7_3"); s.Info != nil || s.Source != collector.SourceStatic || s.Class != collector.ClassActive {
 		t.Fatalf("a new sibling: %+v, want tracked (static, active) but not yet described", s)
 	}
 	if n := api.totalDescribes(); n != 1 {
@@ -44,14 +45,14 @@ func TestArrayExpansionFromAnAnswer(t *testing.T) {
 		api.setJob(arrayJob("8_0", "Running", 0, 9, 3))
 		spec := staticSpec(api, "8_0")
 		spec.ExpandArray = true
-		pt := newPollTest(t, PollerOptions{}, spec)
+		pt := newPollTest(t, Options{}, spec)
 		pt.cycle()
 		wantIDs(t, pt.ids("c1"), "8_0", "8_3", "8_6", "8_9")
 	})
 	t.Run("off unless asked for", func(t *testing.T) {
 		api := newFakeAPI()
 		api.setJob(arrayJob("7_2", "Running", 1, 4, 1))
-		pt := newPollTest(t, PollerOptions{}, staticSpec(api, "7_2"))
+		pt := newPollTest(t, Options{}, staticSpec(api, "7_2"))
 		pt.cycle()
 		pt.cycle()
 		wantIDs(t, pt.ids("c1"), "7_2")
@@ -61,7 +62,7 @@ func TestArrayExpansionFromAnAnswer(t *testing.T) {
 		api.setJob(arrayJob("9_5", "Running", 9, 2, 1))
 		spec := staticSpec(api, "9_5")
 		spec.ExpandArray = true
-		pt := newPollTest(t, PollerOptions{}, spec)
+		pt := newPollTest(t, Options{}, spec)
 		pt.cycle()
 		pt.cycle()
 		wantIDs(t, pt.ids("c1"), "9_5")
@@ -88,7 +89,7 @@ func TestArrayExpansionFromAListedParent(t *testing.T) {
 	}
 	spec := discoverySpec(api)
 	spec.ExpandArray = true
-	pt := newPollTest(t, PollerOptions{}, spec)
+	pt := newPollTest(t, Options{}, spec)
 
 	pt.cycle()
 	wantIDs(t, pt.ids("c1"), "9", "9_0", "9_1", "9_2")
@@ -99,10 +100,10 @@ func TestArrayExpansionFromAListedParent(t *testing.T) {
 	if ap := p.Info.ArrayProperties; ap == nil || ap.IndexStart != 0 || ap.IndexEnd != 2 || ap.IndexStep != 1 {
 		t.Fatalf("parent snapshot does not carry the learned range: %+v", ap)
 	}
-	if p.Source != SourceDiscovered || p.Class != PollClassActive || !p.LastSuccess.Equal(pt.clock.Now()) {
+	if p.Source != collector.SourceDiscovered || p.Class != collector.ClassActive || !p.LastSuccess.Equal(pt.clock.Now()) {
 		t.Fatalf("parent: source %q class %q LastSuccess %v", p.Source, p.Class, p.LastSuccess)
 	}
-	if s := pt.snap("c1", "9_2"); s.Source != SourceDiscovered {
+	if s := pt.snap("c1", "9_2"); s.Source != collector.SourceDiscovered {
 		t.Fatalf("sibling of a listed parent has source %q, want discovered", s.Source)
 	}
 
@@ -120,7 +121,7 @@ func TestArrayExpansionFromAListedParent(t *testing.T) {
 		parent.State = "Succeeded"
 		api.setListed(parent)
 		pt.cycle()
-		if c := pt.snap("c1", "9").Class; c != PollClassFrozen {
+		if c := pt.snap("c1", "9").Class; c != collector.ClassFrozen {
 			t.Fatalf("parent class %q, want frozen", c)
 		}
 	})
@@ -138,7 +139,7 @@ func TestArrayProbeFallsBackAndGivesUp(t *testing.T) {
 	api.setListed(parent)
 	spec := discoverySpec(api)
 	spec.ExpandArray = true
-	pt := newPollTest(t, PollerOptions{}, spec)
+	pt := newPollTest(t, Options{}, spec)
 
 	pt.cycle()
 	if api.calls("5_1") != 1 || api.calls("5_0") != 1 {
@@ -167,7 +168,7 @@ func TestArrayProbeFallsBackAndGivesUp(t *testing.T) {
 		api.setJob(arrayJob("6_0", "Running", 0, 0, 1))
 		spec := spec
 		spec.API = api
-		pt := newPollTest(t, PollerOptions{}, spec)
+		pt := newPollTest(t, Options{}, spec)
 		pt.cycle()
 		wantIDs(t, pt.ids("c1"), "6", "6_0")
 		if api.calls("6_1") != 1 || api.calls("6_0") != 1 {

@@ -1,4 +1,4 @@
-package collector
+package poller
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
@@ -37,7 +38,7 @@ type scaleRig struct {
 	sc    *simulator.Scenario
 	sim   *simulator.Simulator
 	clock *simulator.ManualClock
-	store *Store
+	store *collector.Store
 	p     *Poller
 }
 
@@ -66,7 +67,7 @@ func newScaleRig(tb testing.TB, sc *simulator.Scenario, d DiscoverySpec, retenti
 	if err != nil {
 		tb.Fatalf("client: %v", err)
 	}
-	store, err := NewStore(StoreOptions{})
+	store, err := collector.NewStore(collector.StoreOptions{})
 	if err != nil {
 		tb.Fatalf("store: %v", err)
 	}
@@ -75,7 +76,7 @@ func newScaleRig(tb testing.TB, sc *simulator.Scenario, d DiscoverySpec, retenti
 		dc := d
 		specs = append(specs, ClusterSpec{ClusterID: c.ID, RegionID: "cn-hangzhou", API: api, Account: "acct", Discovery: &dc})
 	}
-	p, err := NewPoller(store, PollerOptions{
+	p, err := New(store, Options{
 		// The budget of a cycle is real time: generous, so that a slow
 		// machine or the race detector never skips a describe.
 		Interval:    10 * time.Minute,
@@ -116,8 +117,8 @@ func jobEnd(j simulator.Job) time.Duration {
 
 // expect sums, over the clusters, the jobs keep selects and the pages of 100
 // that list the jobs visible to discovery.
-func (r *scaleRig) expect(visible, keep func(simulator.Job) bool) (ids map[JobKey]bool, pages int64) {
-	ids = map[JobKey]bool{}
+func (r *scaleRig) expect(visible, keep func(simulator.Job) bool) (ids map[collector.JobKey]bool, pages int64) {
+	ids = map[collector.JobKey]bool{}
 	for _, c := range r.sc.Clusters {
 		n := int64(0)
 		for _, j := range c.Jobs {
@@ -126,7 +127,7 @@ func (r *scaleRig) expect(visible, keep func(simulator.Job) bool) (ids map[JobKe
 			}
 			n++
 			if keep(j) {
-				ids[JobKey{ClusterID: c.ID, JobID: j.ID}] = true
+				ids[collector.JobKey{ClusterID: c.ID, JobID: j.ID}] = true
 			}
 		}
 		pages += max(1, (n+99)/100)
@@ -134,10 +135,10 @@ func (r *scaleRig) expect(visible, keep func(simulator.Job) bool) (ids map[JobKe
 	return ids, pages
 }
 
-func (r *scaleRig) wantStored(want map[JobKey]bool) {
+func (r *scaleRig) wantStored(want map[collector.JobKey]bool) {
 	r.tb.Helper()
 	got := r.store.Keys()
-	var missing, extra []JobKey
+	var missing, extra []collector.JobKey
 	for _, k := range got {
 		if !want[k] {
 			extra = append(extra, k)
@@ -154,11 +155,11 @@ func (r *scaleRig) wantStored(want map[JobKey]bool) {
 	}
 }
 
-func head(keys []JobKey) []JobKey { return keys[:min(len(keys), 3)] }
+func head(keys []collector.JobKey) []collector.JobKey { return keys[:min(len(keys), 3)] }
 
 // classes counts the stored jobs by polling class.
-func (r *scaleRig) classes() map[string]int {
-	out := map[string]int{}
+func (r *scaleRig) classes() map[collector.Class]int {
+	out := map[collector.Class]int{}
 	for _, s := range r.store.All() {
 		out[s.Class]++
 	}
@@ -219,7 +220,7 @@ func TestScaleSteadyStateCallsEqualTheLowerBound(t *testing.T) {
 		if gd != float64(d) || gl != float64(l) {
 			t.Fatalf("steady cycle %d: the poll_cycle_api_calls gauges say %v describes and %v list pages, the simulator %d and %d", k, gd, gl, d, l)
 		}
-		if c := r.classes(); c[PollClassActive] != len(running) || c[PollClassFrozen] != 2000-len(running) || c[PollClassFinal] != 0 {
+		if c := r.classes(); c[collector.ClassActive] != len(running) || c[collector.ClassFrozen] != 2000-len(running) || c[collector.ClassFinal] != 0 {
 			t.Fatalf("steady cycle %d: classes %v, want %d active and %d frozen", k, c, len(running), 2000-len(running))
 		}
 	}
@@ -234,7 +235,7 @@ func TestScaleSteadyStateCallsEqualTheLowerBound(t *testing.T) {
 			t.Fatalf("cycle %d after the active jobs finished: %d describes, %d list pages, %d failed; want %d, %d, 0", k+1, d, l, f, want, pages)
 		}
 	}
-	if c := r.classes(); c[PollClassFrozen] != 2000 {
+	if c := r.classes(); c[collector.ClassFrozen] != 2000 {
 		t.Fatalf("classes %v after every job finished, want 2000 frozen", c)
 	}
 	r.wantStored(everyJob)
@@ -264,7 +265,7 @@ func TestScaleDiscoveredJobsAppearAndAgeOut(t *testing.T) {
 		t.Fatalf("%d jobs in the first window; the test wants a partial set", len(first))
 	}
 	r.wantStored(first)
-	if first[JobKey{cl.ID, "late"}] {
+	if first[collector.JobKey{ClusterID: cl.ID, JobID: "late"}] {
 		t.Fatal("a job not yet submitted is expected")
 	}
 
@@ -272,7 +273,7 @@ func TestScaleDiscoveredJobsAppearAndAgeOut(t *testing.T) {
 	r.cycle()
 	second, _ := r.expect(inWindow, all)
 	r.wantStored(second)
-	if !second[JobKey{cl.ID, "late"}] {
+	if !second[collector.JobKey{ClusterID: cl.ID, JobID: "late"}] {
 		t.Fatal("the job submitted meanwhile is not expected")
 	}
 	text := r.exposition()
@@ -340,7 +341,7 @@ func TestScaleGzipAnswerIsTheIdentityAnswer(t *testing.T) {
 	}
 	r := newScaleRig(t, simulator.Generate(simulator.GenerateOptions{Jobs: 1000, Seed: 3}), DiscoverySpec{}, 30*24*time.Hour)
 	r.cycle()
-	srv := httptest.NewServer(Handler(r.store, nil, nil))
+	srv := httptest.NewServer(collector.Handler(r.store, nil, nil))
 	defer srv.Close()
 	fetch := func(enc string) (string, []byte) {
 		req, err := http.NewRequest(http.MethodGet, srv.URL, nil)
@@ -375,18 +376,4 @@ func TestScaleGzipAnswerIsTheIdentityAnswer(t *testing.T) {
 	if len(plain) < 1<<20 || !bytes.Equal(unpacked, plain) {
 		t.Fatalf("the gzip answer decodes to %d bytes that differ from the %d-byte identity answer", len(unpacked), len(plain))
 	}
-}
-
-// BenchmarkScrapeGenerated10k times /metrics over the store the real poller
-// filled from 10,000 simulated jobs (500 running), whose answers are more
-// varied than the synthetic ones of BenchmarkScrape10k.
-func BenchmarkScrapeGenerated10k(b *testing.B) {
-	sc := simulator.Generate(simulator.GenerateOptions{Jobs: 10000, Seed: 1})
-	r := newScaleRig(b, sc, DiscoverySpec{}, 30*24*time.Hour)
-	r.cycle()
-	r.cycle()
-	if n := r.store.Len(); n != 10000 {
-		b.Fatalf("%d jobs stored, want 10000", n)
-	}
-	benchScrapes(b, r.store)
 }

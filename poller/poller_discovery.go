@@ -1,4 +1,4 @@
-package collector
+package poller
 
 import (
 	"errors"
@@ -6,8 +6,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/go-kit/log/level"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
 const (

@@ -1,4 +1,4 @@
-package collector
+package poller
 
 import (
 	"context"
@@ -25,7 +25,7 @@ func steadyCluster(tb testing.TB, n, active int) (*pollTest, *fakeAPI) {
 		api.setJob(fakeJob(id, state))
 	}
 	api.setListed(listed...)
-	pt := newPollTest(tb, PollerOptions{Concurrency: 8}, discoverySpec(api))
+	pt := newPollTest(tb, Options{Concurrency: 8}, discoverySpec(api))
 	for range 3 {
 		pt.cycle()
 	}

@@ -1,4 +1,4 @@
-package collector
+package poller
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 )
 
 func listedJobs(n int, state string) []client.JobSummary {
@@ -20,7 +21,7 @@ func listedJobs(n int, state string) []client.JobSummary {
 func TestDiscoveryReadsEveryPage(t *testing.T) {
 	api := newFakeAPI()
 	api.setListed(listedJobs(250, "Running")...)
-	pt := newPollTest(t, PollerOptions{}, discoverySpec(api))
+	pt := newPollTest(t, Options{}, discoverySpec(api))
 	pt.cycle()
 
 	if n := api.listCalls(); n != 3 {
@@ -36,7 +37,7 @@ func TestDiscoveryReadsEveryPage(t *testing.T) {
 		t.Fatalf("%d jobs tracked, want 250", got)
 	}
 	s := pt.snap("c1", "j042")
-	if s.Source != SourceDiscovered || s.Class != PollClassActive {
+	if s.Source != collector.SourceDiscovered || s.Class != collector.ClassActive {
 		t.Errorf("discovered job: source %q class %q", s.Source, s.Class)
 	}
 	// Discovered jobs are described in the same cycle: they are unknown to us.
@@ -50,7 +51,7 @@ func TestDiscoveryStopsOnEmptyPageOrPageCap(t *testing.T) {
 		api := newFakeAPI()
 		api.hideTotal = true
 		api.setListed(listedJobs(200, "Running")...)
-		pt := newPollTest(t, PollerOptions{}, discoverySpec(api))
+		pt := newPollTest(t, Options{}, discoverySpec(api))
 		pt.cycle()
 		if n := api.listCalls(); n != 3 {
 			t.Fatalf("%d list calls, want 3 (two full pages and the empty one)", n)
@@ -62,7 +63,7 @@ func TestDiscoveryStopsOnEmptyPageOrPageCap(t *testing.T) {
 	t.Run("a list that never ends", func(t *testing.T) {
 		api := newFakeAPI()
 		api.endless = true
-		pt := newPollTest(t, PollerOptions{}, discoverySpec(api))
+		pt := newPollTest(t, Options{}, discoverySpec(api))
 		pt.cycle()
 		if n := api.listCalls(); n != maxListPages {
 			t.Fatalf("%d list calls, want the cap %d", n, maxListPages)
@@ -114,7 +115,7 @@ func TestDiscoveryFilters(t *testing.T) {
 			api.resetCounts()
 			spec := staticSpec(api)
 			spec.Discovery = &tc.d
-			pt := newPollTest(t, PollerOptions{}, spec)
+			pt := newPollTest(t, Options{}, spec)
 			pt.cycle()
 			wantIDs(t, pt.ids("c1"), tc.want...)
 			req := api.listReqs[0]
@@ -136,10 +137,10 @@ func TestDiscoveredJobsComeAndGo(t *testing.T) {
 	api.setListed(fakeSummary("1", "Running"), fakeSummary("2", "Running"), fakeSummary("s", "Running"))
 	spec := discoverySpec(api)
 	spec.JobIDs = []string{"s"}
-	pt := newPollTest(t, PollerOptions{}, spec)
+	pt := newPollTest(t, Options{}, spec)
 	pt.cycle()
 	wantIDs(t, pt.ids("c1"), "1", "2", "s")
-	if src := pt.snap("c1", "s").Source; src != SourceStatic {
+	if src := pt.snap("c1", "s").Source; src != collector.SourceStatic {
 		t.Errorf("a configured job that is also listed has source %q, want static", src)
 	}
 
@@ -157,7 +158,7 @@ func TestDiscoveredJobsComeAndGo(t *testing.T) {
 func TestFailedListingRemovesNothing(t *testing.T) {
 	api := newFakeAPI()
 	api.setListed(listedJobs(3, "Running")...)
-	pt := newPollTest(t, PollerOptions{}, discoverySpec(api))
+	pt := newPollTest(t, Options{}, discoverySpec(api))
 	pt.cycle()
 	wantIDs(t, pt.ids("c1"), "j000", "j001", "j002")
 
@@ -192,14 +193,14 @@ func TestListedStateChangeUnfreezesAJob(t *testing.T) {
 	api := newFakeAPI()
 	api.setJob(fakeJob("1", "Failed"))
 	api.setListed(fakeSummary("1", "Failed"))
-	pt := newPollTest(t, PollerOptions{}, discoverySpec(api))
+	pt := newPollTest(t, Options{}, discoverySpec(api))
 	for range 4 {
 		pt.cycle()
 	}
 	if n := api.calls("1"); n != 2 {
 		t.Fatalf("finished job described %d times, want 2", n)
 	}
-	if c := pt.snap("c1", "1").Class; c != PollClassFrozen {
+	if c := pt.snap("c1", "1").Class; c != collector.ClassFrozen {
 		t.Fatalf("class %q, want frozen", c)
 	}
 
@@ -211,7 +212,7 @@ func TestListedStateChangeUnfreezesAJob(t *testing.T) {
 		t.Fatalf("after the listed state changed the job was described %d times in all, want 3", n)
 	}
 	s := pt.snap("c1", "1")
-	if s.Class != PollClassActive || s.Info.State != "Running" {
+	if s.Class != collector.ClassActive || s.Info.State != "Running" {
 		t.Fatalf("after un-freezing: class %q state %q", s.Class, s.Info.State)
 	}
 }
@@ -220,7 +221,7 @@ func TestListingThatDisagreesDoesNotUnfreezeEveryCycle(t *testing.T) {
 	api := newFakeAPI()
 	api.setJob(fakeJob("1", "Canceled"))
 	api.setListed(fakeSummary("1", "Failed")) // the list keeps saying otherwise
-	pt := newPollTest(t, PollerOptions{}, discoverySpec(api))
+	pt := newPollTest(t, Options{}, discoverySpec(api))
 	for range 6 {
 		pt.cycle()
 	}
@@ -234,7 +235,7 @@ func TestDiscoveryCanBeTurnedOff(t *testing.T) {
 	api.setListed(fakeSummary("d", "Running"))
 	spec := discoverySpec(api)
 	spec.JobIDs = []string{"s"}
-	pt := newPollTest(t, PollerOptions{}, spec)
+	pt := newPollTest(t, Options{}, spec)
 	pt.cycle()
 	wantIDs(t, pt.ids("c1"), "d", "s")
 	spec.Discovery = nil

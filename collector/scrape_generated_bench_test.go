@@ -1,0 +1,55 @@
+package collector_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/poller"
+)
+
+// BenchmarkScrapeGenerated10k times /metrics over the store the real poller
+// filled from 10,000 simulated jobs (500 running), whose answers are more
+// varied than the synthetic ones of BenchmarkScrape10k.
+func BenchmarkScrapeGenerated10k(b *testing.B) {
+	const keyID, secret = "LTAIscrapebench", "scrape-bench-secret"
+	sc := simulator.Generate(simulator.GenerateOptions{Jobs: 10000, Seed: 1})
+	clock := simulator.NewManualClock(sc.Epoch)
+	sim, err := simulator.New(simulator.Options{Scenario: sc, Keys: map[string]simulator.Key{keyID: {Secret: secret}}, Clock: clock})
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	api, err := client.New(client.Options{
+		Endpoint: srv.URL, RegionID: "cn-hangzhou", Timeout: time.Minute, Concurrency: 8,
+		Credential: client.StaticCredential{AccessKeyID: keyID, AccessKeySecret: secret},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	store, err := collector.NewStore(collector.StoreOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var specs []poller.ClusterSpec
+	for _, c := range sc.Clusters {
+		specs = append(specs, poller.ClusterSpec{ClusterID: c.ID, RegionID: "cn-hangzhou", API: api, Account: "acct", Discovery: &poller.DiscoverySpec{}})
+	}
+	p, err := poller.New(store, poller.Options{Interval: 10 * time.Minute, Retention: 30 * 24 * time.Hour, Concurrency: 8, Now: clock.Now}, specs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for range 2 { // the second cycle captures the finished jobs' final answers
+		clock.Advance(30 * time.Second)
+		p.RunCycle(context.Background())
+	}
+	if n := store.Len(); n != 10000 {
+		b.Fatalf("%d jobs stored, want 10000", n)
+	}
+	collector.BenchScrapes(b, store)
+}
