@@ -199,11 +199,13 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 		Credential: staticCred,
 		UserAgent:  exporterName + "/" + version.Version,
 	})
-	specs, err := accts.Specs(cfg)
+	first, err := accts.Prepare(cfg)
 	if err != nil {
 		level.Error(logger).Log("msg", "cannot set up the API clients", "err", err)
 		return 1
 	}
+	first.Commit()
+	specs := first.Specs()
 	store, err := collector.NewStore(storeOptions(cfg))
 	if err != nil {
 		level.Error(logger).Log("msg", "invalid metrics settings", "err", err)
@@ -229,14 +231,18 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 		reloadMu.Lock()
 		defer reloadMu.Unlock()
 		err := safe.ReloadConfigWith(f.configFile, func(next *config.Config) error {
-			specs, err := accts.Specs(next)
+			ch, err := accts.Prepare(next)
 			if err != nil {
 				return err
 			}
-			if err := poller.Update(specs); err != nil {
+			if err := poller.Update(ch.Specs()); err != nil {
 				return err
 			}
-			return store.SetOptions(storeOptions(next))
+			if err := store.SetOptions(storeOptions(next)); err != nil {
+				return err
+			}
+			ch.Commit()
+			return nil
 		})
 		if err != nil {
 			level.Error(logger).Log("msg", "configuration reload failed; the previous configuration stays in use", "file", f.configFile, "err", err)
