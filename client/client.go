@@ -179,8 +179,9 @@ func endpointURL(endpoint, region string) (*url.URL, error) {
 
 // call runs one action with retries and decodes its answer into out.
 func (c *Client) call(ctx context.Context, action, clusterID string, query url.Values, out any) error {
+	paid := admitted(ctx)
 	for attempt := 0; ; attempt++ {
-		err := c.attempt(ctx, action, clusterID, query, out)
+		err := c.attempt(ctx, action, clusterID, query, out, attempt == 0 && paid)
 		if err == nil || attempt >= c.maxRetries || !IsRetryable(err) {
 			return err
 		}
@@ -203,8 +204,8 @@ func (c *Client) call(ctx context.Context, action, clusterID string, query url.V
 }
 
 // attempt is one limited, freshly signed HTTP exchange.
-func (c *Client) attempt(ctx context.Context, action, clusterID string, query url.Values, out any) error {
-	if c.limiter != nil {
+func (c *Client) attempt(ctx context.Context, action, clusterID string, query url.Values, out any, paid bool) error {
+	if c.limiter != nil && !paid {
 		if err := c.limiter.Wait(ctx); err != nil {
 			return limiterError(action, ctx, err)
 		}

@@ -28,13 +28,14 @@ type Class string
 // The classes, as ehpc_serverless_exporter_jobs_by_poll_class labels them.
 const (
 	ClassActive  Class = "active"  // described every interval
-	ClassFinal   Class = "final"   // seen finished once: described one more time
+	ClassFinal   Class = "final"   // seen finished recently: described one more time
 	ClassFrozen  Class = "frozen"  // finished: not described again unless the listing shows a change
+	ClassBacklog Class = "backlog" // listed finished, not described yet: described when the budget has room
 	ClassUnknown Class = "unknown" // no class set: a snapshot that did not come from the poller
 )
 
 // Classes lists every Class; each is always exposed per cluster.
-var Classes = []Class{ClassActive, ClassFinal, ClassFrozen, ClassUnknown}
+var Classes = []Class{ClassActive, ClassFinal, ClassFrozen, ClassBacklog, ClassUnknown}
 
 // JobSnapshot is everything known about one job at one moment. It is never
 // modified after Store.Set; a change is a new snapshot.
@@ -47,4 +48,7 @@ type JobSnapshot struct {
 	PollErrors       map[string]uint64 // cumulative failed describes by error code
 	LastErrorCode    string            // "" when the last attempt succeeded
 	LastErrorMessage string            // secret-free, for the status page
+	// MaxAge is the data age the poller aims at for this job (its polling
+	// interval); 0 when the job is not described any more.
+	MaxAge time.Duration
 }

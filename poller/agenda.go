@@ -49,6 +49,7 @@ type task struct {
 	due   time.Time // placeDue: when; placeUrgent: when the listing asked
 	end   time.Time // placeBacklog: when the job ended; newest goes first
 	place place
+	from  place // where a task in flight was taken from
 	// fresh marks a first describe: those never yield to the backlog's share,
 	// so that every active job has data before finished ones are asked for.
 	fresh bool
@@ -154,6 +155,7 @@ func (a *agenda) drop(t *task) {
 
 // take marks t, the head of one of the queues, as being asked for.
 func (a *agenda) take(t *task) {
+	t.from = t.place
 	a.unplace(t)
 	t.place = placeInFlight
 }

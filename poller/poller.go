@@ -4,70 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 )
 
-// API is what the poller needs from the E-HPC API. *client.Client satisfies
-// it; tests use fakes. Answers must not be modified after they are returned:
-// the poller keeps them in snapshots.
-type API interface {
-	DescribeServerlessJobs(ctx context.Context, req client.DescribeServerlessJobsRequest) (*client.DescribeServerlessJobsResponse, error)
-	ListServerlessJobs(ctx context.Context, req client.ListServerlessJobsRequest) (*client.ListServerlessJobsResponse, error)
-}
-
-// ClusterSpec is one cluster to poll.
-type ClusterSpec struct {
-	ClusterID string
-	RegionID  string
-	API       API
-	// Account identifies the credentials: clusters of one account share one
-	// limit of calls in flight.
-	Account     string
-	JobIDs      []string // static ids, ranges already expanded
-	ExpandArray bool
-	Discovery   *DiscoverySpec // nil: no discovery
-}
-
-// DiscoverySpec selects the jobs ListServerlessJobs finds. Empty lists match
-// everything.
-type DiscoverySpec struct {
-	States, Queues, Users []string
-	// NamePattern is matched with MatchString; anchor it when compiling.
-	NamePattern     *regexp.Regexp
-	SubmittedWithin time.Duration // 0: no limit
-}
-
-// Options tune the poller.
-type Options struct {
-	// Interval is the time between two cycles of a cluster, and the budget of
-	// one cycle: its API calls (retries included) stop at that deadline.
-	Interval time.Duration
-	// Retention is how long a finished job stays after it ended.
-	Retention time.Duration
-	// Concurrency is the number of API calls in flight per account.
-	Concurrency int
-	// Shard and TotalShards split jobs between exporter instances; TotalShards
-	// 1 means no sharding.
-	Shard, TotalShards int
-	Now                func() time.Time
-	Logger             log.Logger
-	// Registerer takes the poller's own metrics; nil keeps them unregistered.
-	Registerer prometheus.Registerer
-}
-
-// Poller fills the store in the background: one goroutine per cluster, each
-// running a cycle every Interval.
+// Poller fills the store in the background. Each account has Concurrency
+// workers that draw from its budget continuously; each call is spent on the
+// most urgent thing any of the account's clusters has to ask (agenda.go).
 type Poller struct {
 	store   Store
 	opts    Options
@@ -75,178 +21,158 @@ type Poller struct {
 	shard   sharder
 	metrics *pollerMetrics
 
+	// mu guards every cluster's and account's state: the clusters of an
+	// account are picked from together, and a pick is a few map and heap
+	// operations, so one lock is simpler than many and never contended long.
 	mu       sync.Mutex
-	clusters map[string]*clusterPoller
-	order    []string                 // cluster ids in configuration order
-	sems     map[string]chan struct{} // calls in flight, per account
-	runCtx   context.Context          // set while Run runs
+	clusters map[string]*cluster
+	order    []string // cluster ids in configuration order
+	accounts map[string]*account
+	runCtx   context.Context // set while Run runs
 	wg       sync.WaitGroup
+	saved    savedMark // what the state file holds, to know when to write it
 }
 
-// clusterPoller polls one cluster.
-type clusterPoller struct {
-	p  *Poller
-	id string
-
-	cycleMu sync.Mutex   // a cycle never overlaps itself
-	waiting atomic.Int32 // cycles waiting for cycleMu, for tests
-	cycled  atomic.Bool  // one cycle finished
-
-	mu      sync.Mutex // guards the fields below
+// cluster is one configured cluster.
+type cluster struct {
+	id      string
 	spec    ClusterSpec
-	sem     chan struct{}
+	acct    *account
 	t       *targets
+	walk    *listingWalk // the listing walk under way; nil when none is
+	walked  bool         // a listing walk has ended, well or not
+	pages   int          // pages the last listing walk read
+	spent   callWindow   // calls started, for the spent gauge
+	failed  failures     // describes that failed since the last report
 	removed bool
-	cancel  context.CancelFunc // stops the cluster's goroutine under Run
 }
 
-// New checks the options and specs and returns a poller that has not
-// polled yet.
+// New checks the options and specs and returns a poller that has not polled
+// yet. With Options.StatePath set, it serves what the state file kept at
+// once; a missing or unusable file is logged and ignored.
 func New(store Store, opts Options, specs []ClusterSpec) (*Poller, error) {
 	if store == nil {
 		return nil, errors.New("poller: store is nil")
 	}
-	var errs []error
-	if opts.Interval <= 0 {
-		errs = append(errs, fmt.Errorf("poll interval must be positive, got %s", opts.Interval))
-	}
-	if opts.Retention < 0 {
-		errs = append(errs, fmt.Errorf("retention must not be negative, got %s", opts.Retention))
-	}
-	if opts.Concurrency < 1 {
-		errs = append(errs, fmt.Errorf("concurrency must be at least 1, got %d", opts.Concurrency))
+	if err := Check(opts, specs); err != nil {
+		return nil, err
 	}
 	if opts.TotalShards == 0 {
 		opts.TotalShards = 1
 	}
-	shard, err := newSharder(opts.Shard, opts.TotalShards)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if err := validateSpecs(specs); err != nil {
-		errs = append(errs, err)
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("poller: %w", errors.Join(errs...))
-	}
+	shard, _ := newSharder(opts.Shard, opts.TotalShards)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.Logger == nil {
 		opts.Logger = log.NewNopLogger()
 	}
-	metrics, err := newPollerMetrics(opts.Registerer)
-	if err != nil {
-		return nil, fmt.Errorf("poller: %w", err)
-	}
 	p := &Poller{
 		store:    store,
 		opts:     opts,
 		logger:   opts.Logger,
 		shard:    shard,
-		metrics:  metrics,
-		clusters: map[string]*clusterPoller{},
+		clusters: map[string]*cluster{},
+		accounts: map[string]*account{},
 	}
-	p.apply(specs)
+	var err error
+	p.metrics, err = newPollerMetrics(opts.Registerer, p)
+	if err != nil {
+		return nil, fmt.Errorf("poller: %w", err)
+	}
+	p.mu.Lock()
+	p.applyLocked(specs)
+	p.restoreLocked()
+	p.mu.Unlock()
 	return p, nil
 }
 
-func validateSpecs(specs []ClusterSpec) error {
-	var errs []error
-	seen := make(map[string]bool, len(specs))
-	for i, s := range specs {
-		switch {
-		case s.ClusterID == "":
-			errs = append(errs, fmt.Errorf("cluster %d: cluster id is empty", i+1))
-			continue
-		case seen[s.ClusterID]:
-			errs = append(errs, fmt.Errorf("cluster %q: listed twice", s.ClusterID))
-		}
-		seen[s.ClusterID] = true
-		if s.API == nil {
-			errs = append(errs, fmt.Errorf("cluster %q: no API client", s.ClusterID))
-		}
-		for _, id := range s.JobIDs {
-			if id == "" || strings.TrimSpace(id) != id {
-				errs = append(errs, fmt.Errorf("cluster %q: job id %q is empty or has surrounding white space", s.ClusterID, id))
-			}
-		}
+// Check refuses exactly the options and specs New would refuse, without
+// building anything.
+func Check(opts Options, specs []ClusterSpec) error {
+	errs := []error{opts.check()}
+	if opts.TotalShards == 0 {
+		opts.TotalShards = 1
 	}
-	return errors.Join(errs...)
+	_, err := newSharder(opts.Shard, opts.TotalShards)
+	errs = append(errs, err, validateSpecs(specs))
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("poller: %w", err)
+	}
+	return nil
 }
 
 // Update replaces the clusters to poll, as a configuration reload does. Jobs
-// that stay keep their snapshots and classes; removed static ids and removed
-// clusters leave the store at once; new ones are polled in the next cycle.
-// Bad specs leave everything as it was.
+// that stay keep their snapshots and schedules; removed static ids and
+// removed clusters leave the store at once; added jobs are asked for as the
+// budget allows. Bad specs leave everything as it was.
 func (p *Poller) Update(specs []ClusterSpec) error {
 	if err := validateSpecs(specs); err != nil {
 		return fmt.Errorf("poller: %w", err)
 	}
-	p.apply(specs)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.applyLocked(specs)
 	return nil
 }
 
-func (p *Poller) apply(specs []ClusterSpec) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	sems := make(map[string]chan struct{}, len(specs))
-	for _, s := range specs {
-		if _, ok := sems[s.Account]; ok {
-			continue
-		}
-		sem := p.sems[s.Account] // keep the count of calls in flight
-		if sem == nil {
-			sem = make(chan struct{}, p.opts.Concurrency)
-		}
-		sems[s.Account] = sem
-	}
-	p.sems = sems
-
+func (p *Poller) applyLocked(specs []ClusterSpec) {
 	now := p.opts.Now()
 	keep := make(map[string]bool, len(specs))
+	accts := map[string]*account{}
 	p.order = p.order[:0]
 	for _, s := range specs {
 		keep[s.ClusterID] = true
 		p.order = append(p.order, s.ClusterID)
+		a := accts[s.Account]
+		if a == nil {
+			a = p.accounts[s.Account]
+			if a == nil {
+				a = newAccount(s.Account)
+			}
+			a.limiter = s.Limiter
+			a.clusters = a.clusters[:0]
+			accts[s.Account] = a
+		}
 		c := p.clusters[s.ClusterID]
-		added := c == nil
-		if added {
-			c = &clusterPoller{p: p, id: s.ClusterID, t: newTargets(s.ClusterID, p.store, p.shard, p.logger)}
+		if c == nil {
+			c = &cluster{id: s.ClusterID}
+			c.t = newTargets(s.ClusterID, p.store, p.shard, p.opts, p.logger, &a.seq)
 			p.clusters[s.ClusterID] = c
 			p.metrics.init(s.ClusterID)
 		}
-		c.mu.Lock()
-		c.spec, c.sem = s, sems[s.Account]
-		c.t.configure(s)
-		if c.t.dirty {
-			c.t.reconcile(now)
-		}
-		c.mu.Unlock()
-		// Start only once configured: a first cycle that ran before its
-		// targets were set would poll nothing and still count as done.
-		if added && p.runCtx != nil {
-			p.startLocked(c)
-		}
+		c.spec, c.acct = s, a
+		c.t.ag.seq = &a.seq
+		c.t.ag.rps = a.rps()
+		a.clusters = append(a.clusters, c)
+		c.t.configure(s, now)
+		c.t.reconcile(now, false)
 	}
 	for id, c := range p.clusters {
 		if keep[id] {
 			continue
 		}
-		c.mu.Lock()
 		c.removed = true
 		c.t.clear()
-		if c.cancel != nil {
-			c.cancel()
-		}
-		c.mu.Unlock()
 		delete(p.clusters, id)
 		p.metrics.forget(id)
 	}
+	for key, a := range p.accounts {
+		if accts[key] == nil {
+			a.stop()
+		}
+	}
+	p.accounts = accts
+	for _, a := range accts {
+		a.broadcast()
+		if p.runCtx != nil && a.cancel == nil {
+			p.startLocked(a)
+		}
+	}
 }
 
-// Run polls until ctx ends: the first cycle of every cluster at once, then one
-// every Interval. A cycle that takes longer than Interval delays the next one.
+// Run polls until ctx ends; it keeps the state file, if any, and writes it
+// once more before returning.
 func (p *Poller) Run(ctx context.Context) {
 	p.mu.Lock()
 	if p.runCtx != nil {
@@ -255,86 +181,88 @@ func (p *Poller) Run(ctx context.Context) {
 		return
 	}
 	p.runCtx = ctx
-	for _, id := range p.order {
-		p.startLocked(p.clusters[id])
+	for _, a := range p.accounts {
+		p.startLocked(a)
 	}
 	p.mu.Unlock()
 
-	<-ctx.Done()
+	p.housekeep(ctx)
+
 	p.mu.Lock()
 	p.runCtx = nil
+	for _, a := range p.accounts {
+		a.stop()
+	}
 	p.mu.Unlock()
 	p.wg.Wait()
+	p.saveState(true)
 }
 
-// startLocked starts a cluster's goroutine; p.mu is held.
-func (p *Poller) startLocked(c *clusterPoller) {
+// startLocked starts an account's workers; p.mu is held.
+func (p *Poller) startLocked(a *account) {
 	ctx, cancel := context.WithCancel(p.runCtx)
-	c.mu.Lock()
-	c.cancel = cancel
-	c.mu.Unlock()
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		defer cancel()
-		c.loop(ctx)
-	}()
-}
-
-// RunCycle runs one cycle of every cluster, concurrently, and returns when all
-// have finished. A cluster whose cycle is already running is waited for, not
-// run twice at once.
-func (p *Poller) RunCycle(ctx context.Context) {
-	var wg sync.WaitGroup
-	for _, c := range p.snapshotClusters() {
-		wg.Add(1)
+	a.cancel = cancel
+	for range p.opts.Concurrency {
+		p.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			c.cycle(ctx)
+			defer p.wg.Done()
+			p.work(ctx, a, time.Time{})
 		}()
 	}
-	wg.Wait()
 }
 
-// Ready reports whether every configured cluster has finished a cycle. A
-// cluster added by Update makes it false until its first cycle ends.
+// RunDue asks for everything that is due at the poller's clock reading when
+// it is called, within the budget, and returns once nothing more is: what
+// one interval of Run does. Work that falls due meanwhile waits for the next
+// call. Tests and tools drive the poller with it under a fake clock; it is
+// safe to call while Run runs.
+func (p *Poller) RunDue(ctx context.Context) {
+	until := p.opts.Now()
+	p.mu.Lock()
+	p.expireLocked(until)
+	accts := make([]*account, 0, len(p.accounts))
+	for _, a := range p.accounts {
+		accts = append(accts, a)
+	}
+	p.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, a := range accts {
+		for range p.opts.Concurrency {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p.work(ctx, a, until)
+			}()
+		}
+	}
+	wg.Wait()
+	p.mu.Lock()
+	p.expireLocked(p.opts.Now())
+	p.reportFailuresLocked()
+	p.mu.Unlock()
+}
+
+// Ready reports whether every active job of every cluster has been asked
+// for once, and every listing has been read once: from then on /metrics
+// holds every job that is running. Finished jobs that wait in the backlog
+// do not count; they already show their listed state.
 func (p *Poller) Ready() bool {
-	for _, c := range p.snapshotClusters() {
-		if !c.cycled.Load() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.clusters {
+		if c.spec.Discovery != nil && !c.walked {
+			return false
+		}
+		if c.t.waitingFirst() > 0 {
 			return false
 		}
 	}
 	return true
 }
 
-func (p *Poller) snapshotClusters() []*clusterPoller {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	out := make([]*clusterPoller, 0, len(p.order))
-	for _, id := range p.order {
-		out = append(out, p.clusters[id])
+// expireLocked applies retention to every cluster.
+func (p *Poller) expireLocked(now time.Time) {
+	for _, c := range p.clusters {
+		c.t.expire(now)
 	}
-	return out
-}
-
-// loop runs the cluster's cycles until ctx ends.
-func (c *clusterPoller) loop(ctx context.Context) {
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		}
-		elapsed := c.cycle(ctx)
-		timer.Reset(max(c.p.opts.Interval-elapsed, 0))
-	}
-}
-
-// Store is the write side of the snapshot store: the poller's only way into
-// the collector. *collector.Store satisfies it.
-type Store interface {
-	Set(snap *collector.JobSnapshot)
-	Delete(key collector.JobKey)
 }

@@ -54,7 +54,7 @@ func BenchmarkPollCycle10k(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		pt.p.RunCycle(ctx)
+		pt.p.RunDue(ctx)
 	}
 	b.StopTimer()
 	describes := float64(api.totalDescribes()) / float64(b.N)

@@ -48,6 +48,8 @@ type fakeAPI struct {
 	entered chan string
 	// onDescribe runs inside every describe.
 	onDescribe func(ctx context.Context, id string)
+	// onList runs inside every list call, unlocked.
+	onList func()
 }
 
 func newFakeAPI() *fakeAPI {
@@ -213,6 +215,12 @@ func (f *fakeAPI) DescribeServerlessJobs(ctx context.Context, req client.Describ
 
 func (f *fakeAPI) ListServerlessJobs(ctx context.Context, req client.ListServerlessJobsRequest) (*client.ListServerlessJobsResponse, error) {
 	f.mu.Lock()
+	hook := f.onList
+	f.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.listReqs = append(f.listReqs, req)
 	if f.listErr != nil && (f.listErrPage == 0 || f.listErrPage == req.PageNumber) {
@@ -308,7 +316,7 @@ func newPollTest(t testing.TB, opts Options, specs ...ClusterSpec) *pollTest {
 
 func (pt *pollTest) cycle() {
 	pt.t.Helper()
-	pt.p.RunCycle(context.Background())
+	pt.p.RunDue(context.Background())
 }
 
 func (pt *pollTest) snap(clusterID, jobID string) *collector.JobSnapshot {

@@ -54,48 +54,41 @@ func TestRunPollsAtOnceAndStops(t *testing.T) {
 	wantIDs(t, pt.ids("c2"))
 }
 
-func TestOverrunsAndCycleMetrics(t *testing.T) {
+func TestScheduledCallsAndListingMetrics(t *testing.T) {
 	api := newFakeAPI()
 	api.setJob(fakeJob("1", "Running"))
 	api.setListed(fakeSummary("1", "Running"))
 	pt := newPollTest(t, Options{Interval: 30 * time.Second}, discoverySpec(api))
 	pt.cycle()
-	if got := testutil.ToFloat64(pt.p.metrics.overruns.WithLabelValues("c1")); got != 0 {
-		t.Fatalf("overruns = %v after a quick cycle", got)
-	}
-	if d := testutil.ToFloat64(pt.p.metrics.calls.WithLabelValues("c1", "DescribeServerlessJobs")); d != 1 {
-		t.Fatalf("api_calls describe = %v, want 1", d)
-	}
-	if l := testutil.ToFloat64(pt.p.metrics.calls.WithLabelValues("c1", "ListServerlessJobs")); l != 1 {
-		t.Fatalf("api_calls list = %v, want 1", l)
+	calls := func(work string) float64 { return testutil.ToFloat64(pt.p.metrics.calls.WithLabelValues("c1", work)) }
+	if d, l := calls(workDescribe), calls(workList); d != 1 || l != 1 {
+		t.Fatalf("scheduled calls: %v describes, %v list pages; want 1 and 1", d, l)
 	}
 
-	// A describe that takes longer than the interval (on the poller's clock).
-	api.onDescribe = func(context.Context, string) { pt.clock.Add(45 * time.Second) }
+	// A listing page that takes 45 s (on the poller's clock).
+	pt.clock.Add(30 * time.Second)
+	api.onList = func() { pt.clock.Add(45 * time.Second) }
 	pt.cycle()
-	if got := testutil.ToFloat64(pt.p.metrics.overruns.WithLabelValues("c1")); got != 1 {
-		t.Fatalf("overruns = %v, want 1", got)
-	}
 	want := `
-# HELP ehpc_serverless_exporter_poll_duration_seconds Duration of one full poll cycle of a cluster (listing and describes), in seconds.
-# TYPE ehpc_serverless_exporter_poll_duration_seconds histogram
-ehpc_serverless_exporter_poll_duration_seconds_bucket{cluster_id="c1",le="0.1"} 1
-ehpc_serverless_exporter_poll_duration_seconds_bucket{cluster_id="c1",le="0.25"} 1
-ehpc_serverless_exporter_poll_duration_seconds_bucket{cluster_id="c1",le="0.5"} 1
-ehpc_serverless_exporter_poll_duration_seconds_bucket{cluster_id="c1",le="1"} 1
-ehpc_serverless_exporter_poll_duration_seconds_bucket{cluster_id="c1",le="2.5"} 1
-ehpc_serverless_exporter_poll_duration_seconds_bucket{cluster_id="c1",le="5"} 1
-ehpc_serverless_exporter_poll_duration_seconds_bucket{cluster_id="c1",le="10"} 1
-ehpc_serverless_exporter_poll_duration_seconds_bucket{cluster_id="c1",le="20"} 1
-ehpc_serverless_exporter_poll_duration_seconds_bucket{cluster_id="c1",le="30"} 1
-ehpc_serverless_exporter_poll_duration_seconds_bucket{cluster_id="c1",le="60"} 2
-ehpc_serverless_exporter_poll_duration_seconds_bucket{cluster_id="c1",le="120"} 2
-ehpc_serverless_exporter_poll_duration_seconds_bucket{cluster_id="c1",le="300"} 2
-ehpc_serverless_exporter_poll_duration_seconds_bucket{cluster_id="c1",le="+Inf"} 2
-ehpc_serverless_exporter_poll_duration_seconds_sum{cluster_id="c1"} 45
-ehpc_serverless_exporter_poll_duration_seconds_count{cluster_id="c1"} 2
+# HELP ehpc_serverless_exporter_listing_duration_seconds Duration of one full walk of a cluster's job list (ListServerlessJobs, every page), in seconds.
+# TYPE ehpc_serverless_exporter_listing_duration_seconds histogram
+ehpc_serverless_exporter_listing_duration_seconds_bucket{cluster_id="c1",le="0.1"} 1
+ehpc_serverless_exporter_listing_duration_seconds_bucket{cluster_id="c1",le="0.25"} 1
+ehpc_serverless_exporter_listing_duration_seconds_bucket{cluster_id="c1",le="0.5"} 1
+ehpc_serverless_exporter_listing_duration_seconds_bucket{cluster_id="c1",le="1"} 1
+ehpc_serverless_exporter_listing_duration_seconds_bucket{cluster_id="c1",le="2.5"} 1
+ehpc_serverless_exporter_listing_duration_seconds_bucket{cluster_id="c1",le="5"} 1
+ehpc_serverless_exporter_listing_duration_seconds_bucket{cluster_id="c1",le="10"} 1
+ehpc_serverless_exporter_listing_duration_seconds_bucket{cluster_id="c1",le="20"} 1
+ehpc_serverless_exporter_listing_duration_seconds_bucket{cluster_id="c1",le="30"} 1
+ehpc_serverless_exporter_listing_duration_seconds_bucket{cluster_id="c1",le="60"} 2
+ehpc_serverless_exporter_listing_duration_seconds_bucket{cluster_id="c1",le="120"} 2
+ehpc_serverless_exporter_listing_duration_seconds_bucket{cluster_id="c1",le="300"} 2
+ehpc_serverless_exporter_listing_duration_seconds_bucket{cluster_id="c1",le="+Inf"} 2
+ehpc_serverless_exporter_listing_duration_seconds_sum{cluster_id="c1"} 45
+ehpc_serverless_exporter_listing_duration_seconds_count{cluster_id="c1"} 2
 `
-	if err := testutil.GatherAndCompare(pt.reg, stringsReader(want), "ehpc_serverless_exporter_poll_duration_seconds"); err != nil {
+	if err := testutil.GatherAndCompare(pt.reg, stringsReader(want), "ehpc_serverless_exporter_listing_duration_seconds"); err != nil {
 		t.Fatal(err)
 	}
 	if problems, err := testutil.GatherAndLint(pt.reg); err != nil || len(problems) > 0 {
@@ -126,8 +119,8 @@ func TestFailuresAreLogged(t *testing.T) {
 	out := buf.String()
 	for _, want := range []string{
 		`level=debug msg="describe failed" cluster_id=c1 job_id=1 code=Throttling.User`,
-		`level=warn msg="listing jobs failed; no discovered job is removed this cycle" cluster_id=c1 code=ServiceUnavailable`,
-		`level=warn msg="poll cycle incomplete" cluster_id=c1 failed_describes=1 skipped_describes=0 listing_ok=false code=Throttling.User err="`,
+		`level=warn msg="listing jobs failed; no discovered job is removed this time" cluster_id=c1 page=1 code=ServiceUnavailable`,
+		`level=warn msg="describes failed; the last good data of these jobs is kept" cluster_id=c1 failed_describes=1 code=Throttling.User err="`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
@@ -136,8 +129,8 @@ func TestFailuresAreLogged(t *testing.T) {
 	// The warning carries the failure's message, so an operator reading only
 	// warnings learns why.
 	for _, line := range strings.Split(out, "\n") {
-		if strings.Contains(line, `msg="poll cycle incomplete"`) && !strings.Contains(line, "slow down") {
-			t.Errorf("the cycle warning lacks the failure's message: %s", line)
+		if strings.Contains(line, `msg="describes failed`) && !strings.Contains(line, "slow down") {
+			t.Errorf("the failure warning lacks the failure's message: %s", line)
 		}
 	}
 }

@@ -121,7 +121,7 @@ func TestFailedDescribeKeepsLastDataAndCountsTheCode(t *testing.T) {
 	good := pt.snap("c1", "1")
 
 	pt.clock.Add(time.Minute)
-	api.setDescribeErr("1", &client.APIError{Action: actionDescribe, StatusCode: 400, Code: "Throttling.User",
+	api.setDescribeErr("1", &client.APIError{Action: client.ActionDescribeServerlessJobs, StatusCode: 400, Code: "Throttling.User",
 		Message: "Request was denied due to user flow control.\nTry later.", RequestID: "R1"})
 	pt.cycle()
 	pt.cycle()
@@ -233,11 +233,11 @@ func TestCyclesOfAClusterNeverOverlap(t *testing.T) {
 	c := pt.p.clusters["c1"]
 
 	first := make(chan struct{})
-	go func() { pt.p.RunCycle(context.Background()); close(first) }()
+	go func() { pt.p.RunDue(context.Background()); close(first) }()
 	<-api.entered // the first cycle is inside the API now, and stays there
 
 	second := make(chan struct{})
-	go func() { pt.p.RunCycle(context.Background()); close(second) }()
+	go func() { pt.p.RunDue(context.Background()); close(second) }()
 	waitFor(t, "the second cycle to wait for the first", func() bool { return c.waiting.Load() == 1 })
 	if n := api.calls("1"); n != 1 {
 		t.Fatalf("a second cycle called the API while the first was running (%d calls)", n)

@@ -129,6 +129,7 @@ func (s *Set) Prepare(cfg *config.Config) (*Change, error) {
 			RegionID:    c.RegionID,
 			API:         api,
 			Account:     key,
+			Limiter:     acc.limiter,
 			JobIDs:      c.ExpandedJobIDs(),
 			ExpandArray: c.ExpandArray,
 		}

@@ -154,18 +154,9 @@ func prepare(cfg *config.Config, o Options) (*plan, error) {
 	return p, nil
 }
 
-// checkPoller runs the poller's own checks of the plan's options and specs
-// on a poller that never runs, over a store that keeps nothing: the real
-// poller must not hear of the config before every other part is built.
+// checkPoller runs the poller's own checks of the plan's options and specs:
+// the real poller must not hear of the config before every other part is
+// built.
 func checkPoller(p *plan) error {
-	o := p.polling
-	o.Logger, o.Registerer = nil, nil
-	_, err := poller.New(discard{}, o, p.accounts.Specs())
-	return err
+	return poller.Check(p.polling, p.accounts.Specs())
 }
-
-// discard is a poller.Store that keeps nothing.
-type discard struct{}
-
-func (discard) Set(*collector.JobSnapshot) {}
-func (discard) Delete(collector.JobKey)    {}
