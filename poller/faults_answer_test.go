@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
@@ -34,7 +35,7 @@ func TestFaultUndecodableAnswers(t *testing.T) {
 			if got := r.sim.Calls().Total; got != int64(2*len(r.jobs)) {
 				t.Errorf("%d calls over 2 cycles, want one per job and cycle: a decode error is not retried", got)
 			}
-			if got := r.apiRequests(actionDescribe, "DecodeError"); got != float64(2*len(r.jobs)) {
+			if got := r.apiRequests(client.ActionDescribeServerlessJobs, "DecodeError"); got != float64(2*len(r.jobs)) {
 				t.Errorf("api_requests_total{code=DecodeError} = %v", got)
 			}
 			r.expectStale("DecodeError", 2)
@@ -56,7 +57,7 @@ func TestFaultOversizedBody(t *testing.T) {
 	}
 	r.sim.ResetCalls()
 	r.cycle()
-	if got := r.apiRequests(actionDescribe, "ResponseTooLarge"); got != float64(len(r.jobs)) {
+	if got := r.apiRequests(client.ActionDescribeServerlessJobs, "ResponseTooLarge"); got != float64(len(r.jobs)) {
 		t.Errorf("api_requests_total{code=ResponseTooLarge} = %v, want one per job (not retried)", got)
 	}
 	r.expectStale("ResponseTooLarge", 1)

@@ -208,25 +208,3 @@ func TestArrayRangeSiblingsAreBounded(t *testing.T) {
 		t.Errorf("a missing step must mean 1: %+v, %v", r, err)
 	}
 }
-
-func TestSplitSubTaskID(t *testing.T) {
-	cases := map[string]struct {
-		array string
-		index int64
-		ok    bool
-	}{
-		"10_3":  {"10", 3, true},
-		"a_b_7": {"a_b", 7, true},
-		"10":    {"", 0, false},
-		"_3":    {"", 0, false},
-		"10_":   {"", 0, false},
-		"10_x":  {"", 0, false},
-		"10_-1": {"", 0, false},
-	}
-	for id, want := range cases {
-		a, i, ok := splitSubTaskID(id)
-		if a != want.array || i != want.index || ok != want.ok {
-			t.Errorf("splitSubTaskID(%q) = %q, %d, %v", id, a, i, ok)
-		}
-	}
-}

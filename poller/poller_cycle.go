@@ -15,12 +15,6 @@ import (
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
-// Action names, as the API and the api_calls metric spell them.
-const (
-	actionDescribe = "DescribeServerlessJobs"
-	actionList     = "ListServerlessJobs"
-)
-
 // Error codes the poller itself gives to answers that are well-formed but
 // useless.
 const (

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
 // pollerMetrics are the poller's own metrics.
@@ -72,8 +74,8 @@ func (m *pollerMetrics) observeCycle(clusterID string, d time.Duration, overrun 
 	if overrun {
 		m.overruns.WithLabelValues(clusterID).Inc()
 	}
-	m.calls.WithLabelValues(clusterID, actionDescribe).Set(float64(describes))
-	m.calls.WithLabelValues(clusterID, actionList).Set(float64(lists))
+	m.calls.WithLabelValues(clusterID, client.ActionDescribeServerlessJobs).Set(float64(describes))
+	m.calls.WithLabelValues(clusterID, client.ActionListServerlessJobs).Set(float64(lists))
 }
 
 // forget drops the series of a cluster that is no longer configured.

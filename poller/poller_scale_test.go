@@ -214,8 +214,8 @@ func TestScaleSteadyStateCallsEqualTheLowerBound(t *testing.T) {
 		}
 		var gd, gl float64
 		for _, c := range sc.Clusters {
-			gd += r.gauge(c.ID, actionDescribe)
-			gl += r.gauge(c.ID, actionList)
+			gd += r.gauge(c.ID, client.ActionDescribeServerlessJobs)
+			gl += r.gauge(c.ID, client.ActionListServerlessJobs)
 		}
 		if gd != float64(d) || gl != float64(l) {
 			t.Fatalf("steady cycle %d: the poll_cycle_api_calls gauges say %v describes and %v list pages, the simulator %d and %d", k, gd, gl, d, l)

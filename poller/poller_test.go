@@ -121,7 +121,7 @@ func TestFailedDescribeKeepsLastDataAndCountsTheCode(t *testing.T) {
 	good := pt.snap("c1", "1")
 
 	pt.clock.Add(time.Minute)
-	api.setDescribeErr("1", &client.APIError{Action: actionDescribe, StatusCode: 400, Code: "Throttling.User",
+	api.setDescribeErr("1", &client.APIError{Action: client.ActionDescribeServerlessJobs, StatusCode: 400, Code: "Throttling.User",
 		Message: "Request was denied due to user flow control.\nTry later.", RequestID: "R1"})
 	pt.cycle()
 	pt.cycle()

@@ -120,11 +120,6 @@ func isParentSummary(s client.JobSummary) bool {
 	return bool(s.IsArrayJob) && !strings.Contains(string(s.JobID), "_")
 }
 
-func isTerminalState(state client.Text) bool {
-	s := string(state)
-	return strings.EqualFold(s, "Succeeded") || strings.EqualFold(s, "Failed") || strings.EqualFold(s, "Canceled")
-}
-
 // reconcile brings the tracked jobs in line with the reasons to track them:
 // static ids, the listing, and the siblings of anchored array jobs, within this
 // shard and minus tombstones. Jobs that stay keep their state and snapshot.
@@ -198,7 +193,7 @@ func (t *targets) reconcileArrays(want map[string]collector.Source) {
 	sources := make(map[string]collector.Source)
 	for id, src := range want {
 		arrayID := id
-		if a, _, ok := splitSubTaskID(id); ok {
+		if a, _, ok := client.SplitSubTaskID(id); ok {
 			arrayID = a
 			anchored[a] = append(anchored[a], id)
 		} else if sum, ok := t.listed[id]; ok && isParentSummary(sum) {
@@ -216,7 +211,7 @@ func (t *targets) reconcileArrays(want map[string]collector.Source) {
 		slices.Sort(cands)
 		if sum, ok := t.listed[arrayID]; ok && isParentSummary(sum) {
 			// The service numbers sub-tasks from 1 or from 0.
-			cands = append(cands, subTaskID(arrayID, 1), subTaskID(arrayID, 0))
+			cands = append(cands, client.SubTaskID(arrayID, 1), client.SubTaskID(arrayID, 0))
 		}
 		a := t.arrays[arrayID]
 		if a == nil {
@@ -244,8 +239,9 @@ func (t *targets) reconcileArrays(want map[string]collector.Source) {
 			}
 		})
 		if truncated {
+			announced, _ := client.ArrayTaskCount(a.rng.start, a.rng.end, a.rng.step)
 			level.Warn(t.logger).Log("msg", "array job has more sub-tasks than are tracked", "cluster_id", t.clusterID,
-				"array_job_id", arrayID, "tracked", maxArraySiblings, "announced", a.rng.count())
+				"array_job_id", arrayID, "tracked", maxArraySiblings, "announced", announced)
 		}
 	}
 }
@@ -253,7 +249,7 @@ func (t *targets) reconcileArrays(want map[string]collector.Source) {
 // learnRange records what a successful answer about a sub-task says about its
 // array: its range, or that it is not an array job after all.
 func (t *targets) learnRange(id string, info *client.JobInfo) {
-	arrayID, _, ok := splitSubTaskID(id)
+	arrayID, _, ok := client.SplitSubTaskID(id)
 	if !ok {
 		return
 	}
@@ -376,7 +372,7 @@ func (t *targets) refreshParent(j *jobState, s client.JobSummary, refreshed time
 	if a := t.arrays[j.id]; a != nil {
 		rng = a.rng
 	}
-	if isTerminalState(s.State) {
+	if client.IsTerminal(s.State.String()) {
 		j.class = collector.ClassFrozen
 		if j.terminalSince.IsZero() {
 			j.terminalSince = refreshed
@@ -429,7 +425,7 @@ func rangeOfSnapshot(s *collector.JobSnapshot) *arrayRange {
 func (t *targets) describeOK(j *jobState, info *client.JobInfo, now time.Time) {
 	j.attempted = true
 	switch {
-	case !isTerminalState(info.State):
+	case !client.IsTerminal(info.State.String()):
 		j.class = collector.ClassActive
 		j.terminalSince = time.Time{}
 	case j.class == collector.ClassFinal:

@@ -2,8 +2,6 @@ package poller
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
@@ -16,25 +14,6 @@ const maxArraySiblings = 100000
 // arrayRange is the index range of an array job as its describe answer gives it.
 type arrayRange struct {
 	start, end, step int64
-}
-
-// splitSubTaskID splits "<arrayJobId>_<index>" into its parts. ok is false for
-// an id that is not a sub-task id.
-func splitSubTaskID(id string) (arrayID string, index int64, ok bool) {
-	i := strings.LastIndexByte(id, '_')
-	if i <= 0 || i == len(id)-1 {
-		return "", 0, false
-	}
-	idx, err := strconv.ParseInt(id[i+1:], 10, 64)
-	if err != nil || idx < 0 {
-		return "", 0, false
-	}
-	return id[:i], idx, true
-}
-
-// subTaskID is the id the service describes a sub-task of an array job by.
-func subTaskID(arrayID string, index int64) string {
-	return arrayID + "_" + strconv.FormatInt(index, 10)
 }
 
 // rangeFromInfo returns the index range an answer announces, or nil when the
@@ -64,11 +43,6 @@ func (r arrayRange) validate() (arrayRange, error) {
 	return r, nil
 }
 
-// count is the number of indices in a valid range.
-func (r arrayRange) count() int64 {
-	return (r.end-r.start)/r.step + 1
-}
-
 // siblings calls fn for every sub-task id of the array, at most
 // maxArraySiblings of them; truncated says the range was larger.
 func (r arrayRange) siblings(arrayID string, fn func(id string)) (truncated bool) {
@@ -77,7 +51,7 @@ func (r arrayRange) siblings(arrayID string, fn func(id string)) (truncated bool
 		if n == maxArraySiblings {
 			return true
 		}
-		fn(subTaskID(arrayID, i))
+		fn(client.SubTaskID(arrayID, i))
 		n++
 		if i > r.end-r.step { // the next step would overflow or pass the end
 			break
