@@ -30,6 +30,7 @@ import (
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/config"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/accounts"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/apply"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/demo"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/logging"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
@@ -104,15 +105,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runSimulator(ctx, f, logger)
 	case serveCmd.FullCommand():
 		if f.configCheck {
-			return checkConfig(f.configFile, stdout, stderr)
+			return checkConfig(f.configFile, applyOptions(f), stdout, stderr)
 		}
 		return serve(ctx, f, logger, slogger)
 	}
 	return 2
 }
 
-func checkConfig(path string, stdout, stderr io.Writer) int {
+// checkConfig refuses what start would refuse: the file, and what the
+// store and the poller make of it.
+func checkConfig(path string, opts apply.Options, stdout, stderr io.Writer) int {
 	cfg, err := config.Load(path)
+	if err == nil {
+		err = apply.Check(cfg, opts)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s is not valid:\n%v\n", path, err)
 		return 1
@@ -184,74 +190,27 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 		f.configFile = d.ConfigFile
 		level.Info(logger).Log("msg", "demo mode: exporting the embedded simulator", "simulator", d.Endpoint)
 	}
-	if err := safe.ReloadConfig(f.configFile); err != nil {
-		msg := "cannot load the configuration"
-		if errors.Is(err, os.ErrNotExist) {
-			msg += " (name it with --config.file, start from config.example.yml, or try --demo without a cloud account)"
-		}
-		level.Error(logger).Log("msg", msg, "file", f.configFile, "err", err)
-		return 1
-	}
-	cfg := safe.Get()
 
-	accts := accounts.New(accounts.Options{
+	opts := applyOptions(f)
+	opts.Accounts = accounts.New(accounts.Options{
 		Observer:   poller.NewAPIMetrics(reg),
 		Credential: staticCred,
 		UserAgent:  exporterName + "/" + version.Version,
 	})
-	specs, err := accts.Specs(cfg)
-	if err != nil {
-		level.Error(logger).Log("msg", "cannot set up the API clients", "err", err)
+	opts.Logger, opts.Registerer = logger, reg
+	app, ok := start(safe, f.configFile, opts, logger)
+	if !ok {
 		return 1
 	}
-	store, err := collector.NewStore(storeOptions(cfg))
-	if err != nil {
-		level.Error(logger).Log("msg", "invalid metrics settings", "err", err)
-		return 1
-	}
-	poller, err := poller.New(store, poller.Options{
-		Interval:    time.Duration(cfg.Polling.Interval),
-		Retention:   time.Duration(cfg.Polling.Retention),
-		Concurrency: cfg.Polling.Concurrency,
-		Shard:       f.shard,
-		TotalShards: f.totalShards,
-		Logger:      logger,
-		Registerer:  reg,
-	}, specs)
-	if err != nil {
-		level.Error(logger).Log("msg", "cannot start polling", "err", err)
-		return 1
-	}
-
-	// One reload at a time, whether it came from SIGHUP or /-/reload.
-	var reloadMu sync.Mutex
-	reload := func() error {
-		reloadMu.Lock()
-		defer reloadMu.Unlock()
-		err := safe.ReloadConfigWith(f.configFile, func(next *config.Config) error {
-			specs, err := accts.Specs(next)
-			if err != nil {
-				return err
-			}
-			if err := poller.Update(specs); err != nil {
-				return err
-			}
-			return store.SetOptions(storeOptions(next))
-		})
-		if err != nil {
-			level.Error(logger).Log("msg", "configuration reload failed; the previous configuration stays in use", "file", f.configFile, "err", err)
-			return err
-		}
-		level.Info(logger).Log("msg", "configuration reloaded", "file", f.configFile)
-		return nil
-	}
+	store, poll := app.Store(), app.Poller()
+	reload := reloader(safe, app, f.configFile, logger)
 
 	handler, err := web.NewHandler(web.Options{
 		MetricsPath: f.metricsPath,
 		Version:     version.Info(),
 		Metrics:     web.LimitConcurrency(collector.Handler(store, reg, logger), f.maxRequests),
 		Jobs:        store.All,
-		Ready:       poller.Ready,
+		Ready:       poll.Ready,
 		Reload:      reload,
 	})
 	if err != nil {
@@ -266,14 +225,15 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 		IdleTimeout:       2 * time.Minute,
 	}
 
-	pollCtx, cancelPoll := context.WithCancel(context.Background())
-	defer cancelPoll()
-	pollDone := make(chan struct{})
-	go func() { defer close(pollDone); poller.Run(pollCtx) }()
+	defer onSIGHUP(ctx, reload)()
+	return runUntilStopped(ctx, f, srv, poll, logger, slogger)
+}
 
+// onSIGHUP calls reload on every SIGHUP until ctx ends or the returned stop
+// is called.
+func onSIGHUP(ctx context.Context, reload func() error) (stop func()) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	go func() {
 		for {
 			select {
@@ -284,6 +244,16 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 			}
 		}
 	}()
+	return func() { signal.Stop(hup) }
+}
+
+// runUntilStopped polls and serves until ctx ends (SIGTERM) or the server
+// fails, then lets in-flight scrapes finish within --web.shutdown-timeout.
+func runUntilStopped(ctx context.Context, f flags, srv *http.Server, poll *poller.Poller, logger log.Logger, slogger *slog.Logger) int {
+	pollCtx, cancelPoll := context.WithCancel(context.Background())
+	defer cancelPoll()
+	pollDone := make(chan struct{})
+	go func() { defer close(pollDone); poll.Run(pollCtx) }()
 
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- toolkitweb.ListenAndServe(srv, f.toolkit, slogger) }()
@@ -310,10 +280,48 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 	return 0
 }
 
-func storeOptions(cfg *config.Config) collector.StoreOptions {
-	return collector.StoreOptions{
-		TagLabels: cfg.Metrics.TagLabels,
-		Allow:     cfg.Metrics.Allow,
-		Deny:      cfg.Metrics.Deny,
+// start puts the first config to work through SafeConfig, as a reload
+// would, so the reload gauges count it.
+func start(safe *config.SafeConfig, path string, opts apply.Options, logger log.Logger) (*apply.Applier, bool) {
+	var app *apply.Applier
+	loaded := false
+	err := safe.ReloadConfigWith(path, func(cfg *config.Config) (err error) {
+		loaded = true
+		app, err = apply.Start(cfg, opts)
+		return err
+	})
+	if err != nil {
+		msg := "cannot load the configuration"
+		switch {
+		case loaded:
+			msg = "cannot apply the configuration"
+		case errors.Is(err, os.ErrNotExist):
+			msg += " (name it with --config.file, start from config.example.yml, or try --demo without a cloud account)"
+		}
+		level.Error(logger).Log("msg", msg, "file", path, "err", err)
+		return nil, false
+	}
+	return app, true
+}
+
+// applyOptions are the flags that shape how a config is applied, so that
+// --config.check judges a config as serve would.
+func applyOptions(f flags) apply.Options {
+	return apply.Options{Shard: f.shard, TotalShards: f.totalShards}
+}
+
+// reloader is the one reload SIGHUP and POST /-/reload share. They run one
+// at a time, so their log lines come in the order the reloads happened.
+func reloader(safe *config.SafeConfig, app *apply.Applier, path string, logger log.Logger) func() error {
+	var mu sync.Mutex
+	return func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if err := safe.ReloadConfigWith(path, app.Apply); err != nil {
+			level.Error(logger).Log("msg", "configuration reload failed; the previous configuration stays in use", "file", path, "err", err)
+			return err
+		}
+		level.Info(logger).Log("msg", "configuration reloaded", "file", path)
+		return nil
 	}
 }

@@ -67,6 +67,36 @@ polling:
 	}
 }
 
+// TestConfigCheckRefusesWhatStartRefuses: files that pass validation but that
+// the store or the poller would refuse at start fail the check too.
+func TestConfigCheckRefusesWhatStartRefuses(t *testing.T) {
+	const good = `clusters:
+  - cluster_id: ehpc-hz-FYUr32xxxx
+    region_id: cn-hangzhou
+    endpoint: http://127.0.0.1:8080
+    job_ids: ["5"]
+`
+	cases := []struct {
+		name, body string
+		flags      []string
+		want       string
+	}{
+		{"tag label collision", good + "metrics:\n  tag_labels: [a-b, a_b]\n", nil,
+			`metrics: tag label allowlist: keys "a-b" and "a_b" both become label "tag_a_b"`},
+		{"shard outside the shards", good, []string{"--shard=2", "--total-shards=2"}, "poller: shard must be in [0, 2) for 2 total shards, got 2"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeFile(t, "config.yml", tc.body)
+			var stdout, stderr bytes.Buffer
+			code := run(append([]string{"--config.check", "--config.file=" + path}, tc.flags...), &stdout, &stderr)
+			if code != 1 || !strings.Contains(stderr.String(), tc.want) {
+				t.Fatalf("exit code %d, want 1 with %q\nstdout: %s\nstderr: %s", code, tc.want, stdout.String(), stderr.String())
+			}
+		})
+	}
+}
+
 func TestBadFlagsExitTwo(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"--log.level=loud"}, &stdout, &stderr); code != 2 {

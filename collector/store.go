@@ -37,17 +37,37 @@ func NewStore(opts StoreOptions) (*Store, error) {
 // SetOptions switches to new options (tag labels, allow/deny lists) and
 // re-renders every stored snapshot with them. On error nothing changes.
 func (s *Store) SetOptions(opts StoreOptions) error {
-	r, err := newRenderer(opts)
+	p, err := PrepareOptions(opts)
 	if err != nil {
 		return err
 	}
+	s.UseOptions(p)
+	return nil
+}
+
+// PreparedOptions are StoreOptions already checked and compiled. They let a
+// caller that changes more than the store (a configuration reload) refuse
+// bad options before it changes anything, and then switch without an error
+// path.
+type PreparedOptions struct{ r *renderer }
+
+// PrepareOptions checks and compiles opts, with the errors SetOptions gives.
+func PrepareOptions(opts StoreOptions) (*PreparedOptions, error) {
+	r, err := newRenderer(opts)
+	if err != nil {
+		return nil, err
+	}
+	return &PreparedOptions{r: r}, nil
+}
+
+// UseOptions is SetOptions for options PrepareOptions accepted.
+func (s *Store) UseOptions(p *PreparedOptions) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.r = r
+	s.r = p.r
 	for _, sl := range s.slots {
-		sl.cur = r.render(sl.cur.snap)
+		sl.cur = p.r.render(sl.cur.snap)
 	}
-	return nil
 }
 
 // Set stores snap, replacing any snapshot with the same key. The store keeps

@@ -157,6 +157,34 @@ func TestSetOptions(t *testing.T) {
 	}
 }
 
+// TestPrepareOptions pins the split a reload relies on: preparing refuses
+// what SetOptions refuses, with the same error, and changes no store; using
+// prepared options is SetOptions without the error.
+func TestPrepareOptions(t *testing.T) {
+	s := newTestStore(t, StoreOptions{}, richSnapshot())
+	before := exposition(t, s)
+	bad := StoreOptions{TagLabels: []string{"a-b", "a_b"}}
+	_, perr := PrepareOptions(bad)
+	serr := s.SetOptions(bad)
+	if perr == nil || serr == nil || perr.Error() != serr.Error() {
+		t.Fatalf("PrepareOptions error %v, SetOptions error %v: want the same refusal", perr, serr)
+	}
+	if !strings.Contains(perr.Error(), `"tag_a_b"`) {
+		t.Errorf("error does not name the colliding label: %v", perr)
+	}
+	p, err := PrepareOptions(StoreOptions{TagLabels: []string{"app"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := exposition(t, s); got != before {
+		t.Fatal("preparing options changed what the store serves")
+	}
+	s.UseOptions(p)
+	if out := exposition(t, s); !strings.Contains(out, `tag_app="hpl"`) {
+		t.Errorf("prepared tag label not served after UseOptions:\n%s", out)
+	}
+}
+
 // TestStoreConcurrent races writers against scrapes; every scrape must parse
 // and hold each job at most once per family.
 func TestStoreConcurrent(t *testing.T) {

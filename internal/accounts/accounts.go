@@ -2,8 +2,12 @@
 // cluster specs. Clusters whose credentials settings are equal belong to one
 // Alibaba Cloud account: they share one credential provider and one client-side
 // rate limiter, because the service throttles per account, not per cluster.
+//
 // The account state survives reloads, so a reload neither resets the rate
-// limit nor re-fetches credentials for accounts that did not change.
+// limit nor re-fetches credentials for accounts that did not change. A reload
+// is two steps: Prepare builds the clients and specs of a config without
+// touching the Set, and the Change it returns takes effect on Commit, so a
+// reload refused later (by the store, say) leaves every account as it was.
 package accounts
 
 import (
@@ -29,45 +33,86 @@ type Options struct {
 	UserAgent string
 }
 
+// account is immutable once built: Prepare makes a new one for every config,
+// carrying over what must survive (the limiter, an unchanged credential), so
+// that an uncommitted Change has touched nothing.
 type account struct {
-	key        string
-	cred       credentials.Credential
-	source     string
-	limiter    *rate.Limiter
-	rps        float64
-	burst      int
-	fetchLimit time.Duration
+	key     string
+	cred    credentials.Credential
+	source  string
+	limiter *rate.Limiter // shared with the previous config's account
+	rps     float64
+	burst   int
+	// fetchTimeout bounds one credential fetch: the credential built by
+	// client.NewCredential carries it, and so do its providers' HTTP
+	// timeouts, which is why a change needs a new credential.
+	fetchTimeout time.Duration
 }
 
-// Set remembers the accounts seen so far.
+// Set remembers the accounts of the config committed last.
 type Set struct {
 	opts Options
-	mu   sync.Mutex
+	// The constructors, so tests can see what was asked of them.
+	newCredential func(client.CredentialOptions) (credentials.Credential, string, error)
+	newClient     func(client.Options) (*client.Client, error)
+
+	mu sync.Mutex
+	// accs is replaced whole on Commit and never modified in place, so
+	// Prepare can read it without holding mu for the whole build.
 	accs map[string]*account
 }
 
 // New returns an empty Set.
 func New(o Options) *Set {
-	return &Set{opts: o, accs: map[string]*account{}}
+	return &Set{
+		opts:          o,
+		newCredential: client.NewCredential,
+		newClient:     client.New,
+		accs:          map[string]*account{},
+	}
 }
 
-// Specs builds one spec per configured cluster. It makes no network call.
-func (s *Set) Specs(cfg *config.Config) ([]poller.ClusterSpec, error) {
+// Change is one config's specs and the account state they were built with.
+type Change struct {
+	set   *Set
+	accs  map[string]*account
+	specs []poller.ClusterSpec
+}
+
+// Specs are the poller's cluster specs, in configuration order.
+func (c *Change) Specs() []poller.ClusterSpec { return c.specs }
+
+// Prepare builds one spec per configured cluster, each with its own client
+// sharing its account's credential and rate limiter. It makes no network call
+// and changes nothing in the Set: an account whose rate or burst changed gets
+// the new limit on Commit, and one whose fetch timeout changed gets a new
+// credential (dropping the cached one) that replaces the old on Commit.
+//
+// When clusters of one account disagree on the fetch timeout, the first of
+// them in the file decides.
+func (s *Set) Prepare(cfg *config.Config) (*Change, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	specs := make([]poller.ClusterSpec, 0, len(cfg.Clusters))
+	prev := s.accs
+	s.mu.Unlock()
+
+	ch := &Change{set: s, accs: map[string]*account{}, specs: make([]poller.ClusterSpec, 0, len(cfg.Clusters))}
 	for i := range cfg.Clusters {
 		c := &cfg.Clusters[i]
-		acc, err := s.account(c, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("cluster %s: %w", c.ClusterID, err)
+		key := c.AccountKey()
+		acc, ok := ch.accs[key]
+		if !ok {
+			var err error
+			if acc, err = s.nextAccount(key, prev[key], c, cfg); err != nil {
+				return nil, fmt.Errorf("cluster %s: %w", c.ClusterID, err)
+			}
+			ch.accs[key] = acc
 		}
-		api, err := client.New(client.Options{
+		api, err := s.newClient(client.Options{
 			Endpoint:          c.Endpoint(),
 			RegionID:          c.RegionID,
 			Credential:        acc.cred,
 			CredentialSource:  acc.source,
-			CredentialTimeout: acc.fetchLimit,
+			CredentialTimeout: acc.fetchTimeout,
 			Timeout:           time.Duration(cfg.API.Timeout),
 			MaxRetries:        cfg.API.MaxRetries,
 			RateLimiter:       acc.limiter,
@@ -83,7 +128,7 @@ func (s *Set) Specs(cfg *config.Config) ([]poller.ClusterSpec, error) {
 			ClusterID:   c.ClusterID,
 			RegionID:    c.RegionID,
 			API:         api,
-			Account:     acc.key,
+			Account:     key,
 			JobIDs:      c.ExpandedJobIDs(),
 			ExpandArray: c.ExpandArray,
 		}
@@ -96,43 +141,74 @@ func (s *Set) Specs(cfg *config.Config) ([]poller.ClusterSpec, error) {
 				SubmittedWithin: time.Duration(d.SubmittedWithin),
 			}
 		}
-		specs = append(specs, spec)
+		ch.specs = append(ch.specs, spec)
 	}
-	return specs, nil
+	return ch, nil
 }
 
-// account returns the account of a cluster, creating it on first sight and
-// adjusting its rate limit in place when the config changed it.
-func (s *Set) account(c *config.Cluster, cfg *config.Config) (*account, error) {
-	key := c.AccountKey()
-	rps, burst := cfg.API.RequestsPerSecond, cfg.API.Burst
-	if acc, ok := s.accs[key]; ok {
-		if acc.rps != rps || acc.burst != burst {
-			acc.limiter.SetLimit(rate.Limit(rps))
-			acc.limiter.SetBurst(burst)
-			acc.rps, acc.burst = rps, burst
-		}
-		return acc, nil
-	}
+// nextAccount is the account of key under cfg; prev is its committed state,
+// nil on first sight.
+func (s *Set) nextAccount(key string, prev *account, c *config.Cluster, cfg *config.Config) (*account, error) {
 	cr := cfg.Credentials
 	if c.Credentials != nil {
 		cr = *c.Credentials
 	}
-	acc := &account{key: key, limiter: client.NewLimiter(rps, burst), rps: rps, burst: burst, fetchLimit: time.Duration(cr.FetchTimeout)}
-	if s.opts.Credential != nil {
-		acc.cred, acc.source = s.opts.Credential, "static credentials"
+	acc := &account{
+		key:          key,
+		rps:          cfg.API.RequestsPerSecond,
+		burst:        cfg.API.Burst,
+		fetchTimeout: time.Duration(cr.FetchTimeout),
+	}
+	if prev != nil {
+		acc.limiter = prev.limiter
 	} else {
-		cred, source, err := client.NewCredential(client.CredentialOptions{
+		acc.limiter = client.NewLimiter(acc.rps, acc.burst)
+	}
+	switch {
+	case s.opts.Credential != nil:
+		// client.New bounds a credential it did not build by
+		// CredentialTimeout, so the static one needs no rebuilding.
+		acc.cred, acc.source = s.opts.Credential, "static credentials"
+	case prev != nil && prev.fetchTimeout == acc.fetchTimeout:
+		acc.cred, acc.source = prev.cred, prev.source
+	default:
+		cred, source, err := s.newCredential(client.CredentialOptions{
 			Type:         cr.Type,
 			Profile:      cr.Profile,
 			RoleName:     cr.RoleName,
-			FetchTimeout: time.Duration(cr.FetchTimeout),
+			FetchTimeout: acc.fetchTimeout,
 		})
 		if err != nil {
 			return nil, err
 		}
 		acc.cred, acc.source = cred, source
 	}
-	s.accs[key] = acc
 	return acc, nil
+}
+
+// Commit makes the change the Set's state: rate limits move to their new
+// values keeping the tokens already spent, rebuilt credentials replace the old
+// ones, and accounts no cluster uses any more are forgotten. Changes must be
+// committed one at a time, each before the next is prepared; the caller
+// serialises them.
+func (c *Change) Commit() {
+	s := c.set
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, acc := range c.accs {
+		setLimit(acc.limiter, acc.rps, acc.burst)
+	}
+	s.accs = c.accs
+}
+
+// setLimit moves l to what client.NewLimiter would build for rps and burst.
+// Left alone when unchanged, so an idle reload does not touch its tokens.
+func setLimit(l *rate.Limiter, rps float64, burst int) {
+	want := client.NewLimiter(rps, burst)
+	if l.Limit() != want.Limit() {
+		l.SetLimit(want.Limit())
+	}
+	if l.Burst() != want.Burst() {
+		l.SetBurst(want.Burst())
+	}
 }
