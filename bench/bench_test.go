@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
 func TestParseSample(t *testing.T) {
@@ -106,10 +108,10 @@ func TestCallCounterSplitsCycles(t *testing.T) {
 	c.afterNextDescribe("a", "7", func() { seenAt = served })
 	for range 2 {
 		for _, cl := range []string{"a", "b"} {
-			call(actionList, cl, "PageNumber", "1")
-			call(actionList, cl, "PageNumber", "2")
-			call(actionDescribe, cl, "JobIds.1", "7")
-			call(actionDescribe, cl, "JobIds.1", "bad")
+			call(client.ActionListServerlessJobs, cl, "PageNumber", "1")
+			call(client.ActionListServerlessJobs, cl, "PageNumber", "2")
+			call(client.ActionDescribeServerlessJobs, cl, "JobIds.1", "7")
+			call(client.ActionDescribeServerlessJobs, cl, "JobIds.1", "bad")
 		}
 	}
 	clusters := []clusterInfo{{ID: "a"}, {ID: "b"}}

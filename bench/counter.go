@@ -7,11 +7,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
-)
 
-const (
-	actionDescribe = "DescribeServerlessJobs"
-	actionList     = "ListServerlessJobs"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
 // cycleCalls are the requests of one poll cycle of one cluster, as the
@@ -51,7 +48,7 @@ func (c *callCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		action = q.Get("Action")
 	}
 	cluster := q.Get("ClusterId")
-	startsCycle := action == actionList && (q.Get("PageNumber") == "" || q.Get("PageNumber") == "1")
+	startsCycle := action == client.ActionListServerlessJobs && (q.Get("PageNumber") == "" || q.Get("PageNumber") == "1")
 
 	c.mu.Lock()
 	c.inflight++
@@ -68,9 +65,9 @@ func (c *callCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	c.mu.Lock()
 	switch action {
-	case actionDescribe:
+	case client.ActionDescribeServerlessJobs:
 		cur.Describes++
-	case actionList:
+	case client.ActionListServerlessJobs:
 		cur.ListPages++
 	}
 	if sw.code != http.StatusOK {
@@ -80,7 +77,7 @@ func (c *callCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.last = time.Now()
 	cur.End = c.last
 	var fire func()
-	if c.watch != nil && action == actionDescribe && cluster == c.watchCluster && q.Get("JobIds.1") == c.watchJob {
+	if c.watch != nil && action == client.ActionDescribeServerlessJobs && cluster == c.watchCluster && q.Get("JobIds.1") == c.watchJob {
 		fire, c.watch = c.watch, nil
 	}
 	c.mu.Unlock()

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
 // measure runs the whole experiment. It returns what it measured so far even
@@ -167,8 +169,8 @@ type cycleRecord struct {
 
 func (r *runner) record(k int, own []sample) cycleRecord {
 	rec := cycleRecord{N: k, Sim: r.w.counter.cycle(r.w.clusters, k)}
-	d, _ := sum(own, "ehpc_serverless_exporter_poll_cycle_api_calls", map[string]string{"action": actionDescribe})
-	l, _ := sum(own, "ehpc_serverless_exporter_poll_cycle_api_calls", map[string]string{"action": actionList})
+	d, _ := sum(own, "ehpc_serverless_exporter_poll_cycle_api_calls", map[string]string{"action": client.ActionDescribeServerlessJobs})
+	l, _ := sum(own, "ehpc_serverless_exporter_poll_cycle_api_calls", map[string]string{"action": client.ActionListServerlessJobs})
 	rec.Exporter.Describes, rec.Exporter.ListPages = int(d), int(l)
 	rec.Exact = r.cyclesDone(own) == k
 	t, _ := sum(own, "ehpc_serverless_exporter_jobs_tracked", nil)

@@ -8,12 +8,6 @@ import (
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/acssign"
 )
 
-// Action names.
-const (
-	ActionDescribeServerlessJobs = "DescribeServerlessJobs"
-	ActionListServerlessJobs     = "ListServerlessJobs"
-)
-
 // DescribeServerlessJobs asks for the details of jobs (the service accepts
 // one id per call today).
 func (c *Client) DescribeServerlessJobs(ctx context.Context, r DescribeServerlessJobsRequest) (*DescribeServerlessJobsResponse, error) {

@@ -15,12 +15,6 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Defaults applied by New to zero Options fields.
-const (
-	DefaultTimeout     = 10 * time.Second
-	DefaultConcurrency = 8
-)
-
 // Options configure a Client. Zero values get the documented defaults.
 type Options struct {
 	Endpoint          string                 // "" means https://ehpc.<RegionID>.aliyuncs.com; http:// allowed

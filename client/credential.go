@@ -11,20 +11,6 @@ import (
 	"github.com/aliyun/credentials-go/credentials/providers"
 )
 
-// Credential source types accepted by NewCredential (the config's
-// credentials.type).
-const (
-	CredentialDefault        = "default"
-	CredentialEnvironment    = "environment"
-	CredentialProfile        = "profile"
-	CredentialOIDCRoleARN    = "oidc_role_arn"
-	CredentialECSRAMRole     = "ecs_ram_role"
-	CredentialCredentialsURI = "credentials_uri"
-)
-
-// DefaultCredentialTimeout bounds one credential fetch when none is given.
-const DefaultCredentialTimeout = 5 * time.Second
-
 // CredentialOptions chooses where credentials come from.
 type CredentialOptions struct {
 	Type         string        // one of the Credential* types; "" means default
@@ -102,7 +88,7 @@ func NewCredential(o CredentialOptions) (cred credentials.Credential, source str
 		}
 		links = []chainLink{{name: "credentials URI", p: p}}
 	default:
-		return nil, "", fmt.Errorf("credentials: unknown type %q (want one of default, environment, profile, oidc_role_arn, ecs_ram_role, credentials_uri)", o.Type)
+		return nil, "", fmt.Errorf("credentials: unknown type %q (want one of %s)", o.Type, strings.Join(CredentialTypes, ", "))
 	}
 	typ := o.Type
 	if typ == "" {

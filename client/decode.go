@@ -13,9 +13,6 @@ import (
 	"time"
 )
 
-// DefaultMaxResponseBytes bounds an answer's body when Options leave it 0.
-const DefaultMaxResponseBytes = 8 << 20
-
 // readBody reads at most limit+1 bytes, so an oversized answer is detected
 // without reading it all.
 func readBody(action string, body io.Reader, limit int64) ([]byte, error) {

@@ -9,6 +9,13 @@
 // headers ask), and answers are read with a size bound and decoded tolerantly
 // into the wire models of models.go.
 //
+// The package is also the one owner of the API's vocabulary (vocabulary.go:
+// job states and which of them are terminal, container group statuses,
+// container states, spot strategies, credential types, action names), of
+// array sub-task ids (jobid.go) and of the client's defaults (defaults.go).
+// The config, the poller, the collector and the simulator use these rather
+// than spelling their own; a test fails when a second copy appears.
+//
 // The package never logs. It returns errors whose text is safe to log or show:
 // no access key secret, no security token, no dump of an answer's body.
 package client

@@ -1,13 +1,10 @@
 package collector
 
 import (
+	"strings"
+
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
-
-// containerStates are the container states the API documents.
-var containerStates = []string{"Waiting", "Running", "Terminated"}
-
-const terminated = "Terminated"
 
 func containerFamilies() []family {
 	return []family{
@@ -40,11 +37,11 @@ func containerFamilies() []family {
 		},
 		{
 			name:   "ehpc_serverless_container_state",
-			help:   "Current state of a container: 1 for the current state, 0 for the others (Waiting, Running, Terminated, plus any other value the API reports).",
+			help:   "Current state of a container: 1 for the current state, 0 for the others (" + strings.Join(client.ContainerStates, ", ") + ", plus any other value the API reports).",
 			labels: withLabels(containerLabelNames, "state"),
 			gen: func(s *JobSnapshot, w *sampleWriter) {
 				eachContainer(s.Info, func(gid string, c *client.Container, ctype string) {
-					w.stateSet(containerStates, c.CurrentState.State.String(), gid, c.Name.String(), ctype)
+					w.stateSet(client.ContainerStates, c.CurrentState.State.String(), gid, c.Name.String(), ctype)
 				})
 			},
 		},
@@ -65,7 +62,7 @@ func containerFamilies() []family {
 			help:   "Exit code of a terminated container; absent while the container is not terminated.",
 			labels: containerLabelNames,
 			gen: containerNumber(func(c *client.Container) (float64, bool) {
-				return float64(c.CurrentState.ExitCode), c.CurrentState.State == terminated
+				return float64(c.CurrentState.ExitCode), c.CurrentState.State == client.ContainerStateTerminated
 			}),
 		},
 		{
@@ -74,7 +71,7 @@ func containerFamilies() []family {
 			labels: containerLabelNames,
 			gen: containerNumber(func(c *client.Container) (float64, bool) {
 				st := c.CurrentState
-				return float64(st.Signal), st.State == terminated && st.Signal != 0
+				return float64(st.Signal), st.State == client.ContainerStateTerminated && st.Signal != 0
 			}),
 		},
 		containerTime("ehpc_serverless_container_started_timestamp_seconds",
@@ -88,7 +85,7 @@ func containerFamilies() []family {
 			help:   "Exit code of the container's previous run; present only when the previous state is Terminated.",
 			labels: containerLabelNames,
 			gen: containerNumber(func(c *client.Container) (float64, bool) {
-				return float64(c.PreviousState.ExitCode), c.PreviousState.State == terminated
+				return float64(c.PreviousState.ExitCode), c.PreviousState.State == client.ContainerStateTerminated
 			}),
 		},
 		{
@@ -97,7 +94,7 @@ func containerFamilies() []family {
 			labels: withLabels(containerLabelNames, "reason"),
 			gen: func(s *JobSnapshot, w *sampleWriter) {
 				eachContainer(s.Info, func(gid string, c *client.Container, ctype string) {
-					if p := c.PreviousState; p.State == terminated && p.Reason != "" {
+					if p := c.PreviousState; p.State == client.ContainerStateTerminated && p.Reason != "" {
 						w.add(1, gid, c.Name.String(), ctype, p.Reason.String())
 					}
 				})
@@ -108,7 +105,7 @@ func containerFamilies() []family {
 			help:   "When the container's previous run terminated, in Unix seconds; present only when the previous state is Terminated.",
 			labels: containerLabelNames,
 			gen: containerNumber(func(c *client.Container) (float64, bool) {
-				if c.PreviousState.State != terminated {
+				if c.PreviousState.State != client.ContainerStateTerminated {
 					return 0, false
 				}
 				t, ok := c.PreviousState.FinishTime.Time()

@@ -1,16 +1,11 @@
 package collector
 
 import (
+	"strings"
 	"time"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
-
-// groupStatuses are the container group statuses the API documents.
-var groupStatuses = []string{
-	"Pending", "Running", "Succeeded", "Failed", "Scheduling",
-	"ScheduleFailed", "Restarting", "Updating", "Terminating", "Expired",
-}
 
 // bytesPerGiB converts the API's GiB to bytes.
 const bytesPerGiB = 1 << 30
@@ -32,11 +27,11 @@ func groupFamilies(tags tagLabels) []family {
 		},
 		{
 			name:   "ehpc_serverless_container_group_status",
-			help:   "Current status of a container group: 1 for the current status, 0 for the others (Pending, Running, Succeeded, Failed, Scheduling, ScheduleFailed, Restarting, Updating, Terminating, Expired, plus any other value the API reports).",
+			help:   "Current status of a container group: 1 for the current status, 0 for the others (" + strings.Join(client.GroupStatuses, ", ") + ", plus any other value the API reports).",
 			labels: withLabels(groupLabelNames, "status"),
 			gen: func(s *JobSnapshot, w *sampleWriter) {
 				eachGroup(s.Info, func(g *client.ContainerGroup) {
-					w.stateSet(groupStatuses, g.Status.String(), g.ContainerGroupID.String())
+					w.stateSet(client.GroupStatuses, g.Status.String(), g.ContainerGroupID.String())
 				})
 			},
 		},
@@ -53,7 +48,7 @@ func groupFamilies(tags tagLabels) []family {
 			"Highest hourly price accepted for a spot container group (0 when the strategy follows the market price). Absent for groups that are not spot instances.",
 			func(g *client.ContainerGroup) (float64, bool) {
 				st := g.SpotStrategy.String()
-				return float64(g.SpotPriceLimit), st != "" && st != "NoSpot"
+				return float64(g.SpotPriceLimit), st != "" && st != client.SpotNoSpot
 			}),
 		groupNumber("ehpc_serverless_container_group_discount",
 			"Discount applied to the container group's price, as the API reports it.",

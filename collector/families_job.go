@@ -6,9 +6,6 @@ import (
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
-// jobStates are the job states the API documents.
-var jobStates = []string{"Pending", "Initing", "Running", "Succeeded", "Canceled", "Failed"}
-
 func jobFamilies() []family {
 	return []family{
 		{
@@ -24,17 +21,17 @@ func jobFamilies() []family {
 				if id == "" {
 					id = s.Key.JobID
 				}
-				array, index := splitArrayTaskID(id)
+				array, index, _ := client.SplitSubTaskID(id)
 				w.add(1, j.JobName.String(), j.Queue.String(), j.User.String(), array, index)
 			},
 		},
 		{
 			name:   "ehpc_serverless_job_state",
-			help:   "Current state of a serverless job: 1 for the current state, 0 for the others (Pending, Initing, Running, Succeeded, Canceled, Failed, plus any other value the API reports).",
+			help:   "Current state of a serverless job: 1 for the current state, 0 for the others (" + strings.Join(client.JobStates, ", ") + ", plus any other value the API reports).",
 			labels: []string{"state"},
 			gen: func(s *JobSnapshot, w *sampleWriter) {
 				if s.Info != nil {
-					w.stateSet(jobStates, s.Info.State.String())
+					w.stateSet(client.JobStates, s.Info.State.String())
 				}
 			},
 		},
@@ -66,7 +63,7 @@ func jobFamilies() []family {
 				if s.Info == nil || !bool(s.Info.IsArrayJob) {
 					return
 				}
-				if n, ok := arrayTasks(s.Info.ArrayProperties); ok {
+				if n, ok := s.Info.ArrayProperties.Tasks(); ok {
 					w.add(float64(n))
 				}
 			},
@@ -98,33 +95,4 @@ func jobUnixTime(name, help string, field func(*client.JobInfo) client.Int64, pe
 			w.add(float64(v/per) + float64(v%per)/float64(per))
 		},
 	}
-}
-
-// splitArrayTaskID splits "<array>_<index>" into its parts; any other id
-// (including one whose index is not a number) gives two empty strings.
-func splitArrayTaskID(id string) (array, index string) {
-	i := strings.LastIndexByte(id, '_')
-	if i <= 0 || i == len(id)-1 {
-		return "", ""
-	}
-	for _, c := range id[i+1:] {
-		if c < '0' || c > '9' {
-			return "", ""
-		}
-	}
-	return id[:i], id[i+1:]
-}
-
-// arrayTasks counts the indexes of an array job; ok is false when the range
-// cannot be counted (no properties, a step that is not positive, an end
-// before the start, or bounds too far apart to subtract).
-func arrayTasks(p *client.ArrayProperties) (int64, bool) {
-	if p == nil || p.IndexStep <= 0 || p.IndexEnd < p.IndexStart {
-		return 0, false
-	}
-	span := int64(p.IndexEnd) - int64(p.IndexStart)
-	if span < 0 { // overflow of absurd bounds
-		return 0, false
-	}
-	return span/int64(p.IndexStep) + 1, true
 }

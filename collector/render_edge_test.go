@@ -160,6 +160,7 @@ ehpc_serverless_exporter_jobs_tracked{cluster_id="c",source="discovered"} 1
 # HELP ehpc_serverless_exporter_jobs_by_poll_class h
 # TYPE ehpc_serverless_exporter_jobs_by_poll_class gauge
 ehpc_serverless_exporter_jobs_by_poll_class{cluster_id="c",class="active"} 0
+ehpc_serverless_exporter_jobs_by_poll_class{cluster_id="c",class="backlog"} 0
 ehpc_serverless_exporter_jobs_by_poll_class{cluster_id="c",class="final"} 0
 ehpc_serverless_exporter_jobs_by_poll_class{cluster_id="c",class="frozen"} 0
 ehpc_serverless_exporter_jobs_by_poll_class{cluster_id="c",class="unknown"} 1
@@ -185,11 +186,13 @@ ehpc_serverless_exporter_jobs_tracked{cluster_id="b",source="static"} 1
 # HELP ehpc_serverless_exporter_jobs_by_poll_class h
 # TYPE ehpc_serverless_exporter_jobs_by_poll_class gauge
 ehpc_serverless_exporter_jobs_by_poll_class{cluster_id="a",class="active"} 2
+ehpc_serverless_exporter_jobs_by_poll_class{cluster_id="a",class="backlog"} 0
 ehpc_serverless_exporter_jobs_by_poll_class{cluster_id="a",class="final"} 0
 ehpc_serverless_exporter_jobs_by_poll_class{cluster_id="a",class="frozen"} 0
 ehpc_serverless_exporter_jobs_by_poll_class{cluster_id="a",class="paused"} 1
 ehpc_serverless_exporter_jobs_by_poll_class{cluster_id="a",class="unknown"} 0
 ehpc_serverless_exporter_jobs_by_poll_class{cluster_id="b",class="active"} 0
+ehpc_serverless_exporter_jobs_by_poll_class{cluster_id="b",class="backlog"} 0
 ehpc_serverless_exporter_jobs_by_poll_class{cluster_id="b",class="final"} 0
 ehpc_serverless_exporter_jobs_by_poll_class{cluster_id="b",class="frozen"} 1
 ehpc_serverless_exporter_jobs_by_poll_class{cluster_id="b",class="unknown"} 0

@@ -46,7 +46,7 @@ func BenchmarkScrapeGenerated10k(b *testing.B) {
 	}
 	for range 2 { // the second cycle captures the finished jobs' final answers
 		clock.Advance(30 * time.Second)
-		p.RunCycle(context.Background())
+		p.RunDue(context.Background())
 	}
 	if n := store.Len(); n != 10000 {
 		b.Fatalf("%d jobs stored, want 10000", n)

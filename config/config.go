@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
 // Config is the whole configuration file. After Parse every cluster's
@@ -82,36 +84,18 @@ type Metrics struct {
 	Deny      []string `yaml:"deny"`
 }
 
-// Credential source types.
-const (
-	CredentialsDefault        = "default"
-	CredentialsEnvironment    = "environment"
-	CredentialsProfile        = "profile"
-	CredentialsOIDCRoleARN    = "oidc_role_arn"
-	CredentialsECSRAMRole     = "ecs_ram_role"
-	CredentialsCredentialsURI = "credentials_uri"
-)
-
-// CredentialTypes lists the accepted credentials.type values.
-var CredentialTypes = []string{
-	CredentialsDefault, CredentialsEnvironment, CredentialsProfile,
-	CredentialsOIDCRoleARN, CredentialsECSRAMRole, CredentialsCredentialsURI,
-}
-
-// JobStates lists the job states discovery.states accepts.
-var JobStates = []string{"Pending", "Initing", "Running", "Succeeded", "Canceled", "Failed"}
-
-// Defaults, as documented in config.example.yml.
+// Defaults, as documented in config.example.yml. Those of the API client
+// are the client's own, declared once there.
 const (
 	DefaultInterval          = 30 * time.Second
-	DefaultConcurrency       = 4
+	DefaultConcurrency       = client.DefaultConcurrency
 	DefaultRetention         = time.Hour
-	DefaultTimeout           = 10 * time.Second
+	DefaultTimeout           = client.DefaultTimeout
 	DefaultMaxRetries        = 3
 	DefaultRequestsPerSecond = 5
 	DefaultBurst             = 10
-	DefaultMaxResponseBytes  = 8 << 20
-	DefaultFetchTimeout      = 5 * time.Second
+	DefaultMaxResponseBytes  = client.DefaultMaxResponseBytes
+	DefaultFetchTimeout      = client.DefaultCredentialTimeout
 	DefaultSubmittedWithin   = 24 * time.Hour
 )
 
@@ -135,7 +119,7 @@ func DefaultConfig() *Config {
 }
 
 func defaultCredentials() Credentials {
-	return Credentials{Type: CredentialsDefault, FetchTimeout: Duration(DefaultFetchTimeout)}
+	return Credentials{Type: client.CredentialDefault, FetchTimeout: Duration(DefaultFetchTimeout)}
 }
 
 // UnmarshalYAML gives a cluster its defaults before its keys are read. It

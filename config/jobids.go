@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
 // MaxJobIDsPerRange bounds one range entry, MaxJobIDsPerCluster all the ids
@@ -19,7 +21,6 @@ const (
 
 var (
 	plainJobIDRE = regexp.MustCompile(`^[0-9]+$`)
-	subTaskIDRE  = regexp.MustCompile(`^[0-9]+_[0-9]+$`)
 	rangeIDRE    = regexp.MustCompile(`^([0-9]+)_\[([0-9]+)-([0-9]+)(?::([0-9]+))?\]$`)
 	rangeLikeRE  = regexp.MustCompile(`^[0-9]+_\[`)
 )
@@ -36,7 +37,7 @@ type jobIDSpec struct {
 }
 
 func parseJobIDSpec(s string) (jobIDSpec, error) {
-	if plainJobIDRE.MatchString(s) || subTaskIDRE.MatchString(s) {
+	if plainJobIDRE.MatchString(s) || isSubTaskID(s) {
 		return jobIDSpec{id: s, count: 1}, nil
 	}
 	m := rangeIDRE.FindStringSubmatch(s)
@@ -72,6 +73,13 @@ func parseJobIDSpec(s string) (jobIDSpec, error) {
 	return sp, nil
 }
 
+// isSubTaskID reports whether s is a sub-task id as the client parses them,
+// of an array job whose id is a plain one.
+func isSubTaskID(s string) bool {
+	arrayID, _, ok := client.SplitSubTaskID(s)
+	return ok && plainJobIDRE.MatchString(arrayID)
+}
+
 // parseIndex keeps indexes well inside uint64 so start + k*step cannot wrap.
 func parseIndex(s string) (uint64, error) {
 	v, err := strconv.ParseUint(s, 10, 64)
@@ -87,9 +95,9 @@ func (sp jobIDSpec) each(f func(id string)) {
 		f(sp.id)
 		return
 	}
-	prefix := sp.parent + "_"
 	for i := uint64(0); i < sp.count; i++ {
-		f(prefix + strconv.FormatUint(sp.start+i*sp.step, 10))
+		// parseIndex keeps every index of a range within int64.
+		f(client.SubTaskID(sp.parent, int64(sp.start+i*sp.step)))
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
 var (
@@ -147,24 +149,24 @@ func jobIDPath(cluster string, i int) string {
 
 func validateDiscovery(d *Discovery, p string, l *errorList) {
 	for i, s := range d.States {
-		if slices.Contains(JobStates, s) {
+		if slices.Contains(client.JobStates, s) {
 			continue
 		}
 		hint := ""
-		for _, known := range JobStates {
+		for _, known := range client.JobStates {
 			if strings.EqualFold(s, known) {
 				hint = fmt.Sprintf(" (did you mean %s?)", known)
 			}
 		}
 		if hint == "" {
-			if c := closest(s, JobStates); c != "" {
+			if c := closest(s, client.JobStates); c != "" {
 				hint = fmt.Sprintf(" (did you mean %s?)", c)
 			}
 		}
 		if strings.EqualFold(s, "All") {
 			hint = " (leave states empty for all states)"
 		}
-		l.add(fmt.Sprintf("%s.states[%d]", p, i), "unknown job state %s%s; known states: %s", quoteValue(s), hint, strings.Join(JobStates, ", "))
+		l.add(fmt.Sprintf("%s.states[%d]", p, i), "unknown job state %s%s; known states: %s", quoteValue(s), hint, strings.Join(client.JobStates, ", "))
 	}
 	nonEmpty(l, p+".queues", d.Queues, "queue name")
 	nonEmpty(l, p+".users", d.Users, "user name")
@@ -190,21 +192,21 @@ func nonEmpty(l *errorList, p string, list []string, what string) {
 }
 
 func validateCredentials(c *Credentials, p string, l *errorList) {
-	if !slices.Contains(CredentialTypes, c.Type) {
+	if !slices.Contains(client.CredentialTypes, c.Type) {
 		hint := ""
-		if s := closest(c.Type, CredentialTypes); s != "" {
+		if s := closest(c.Type, client.CredentialTypes); s != "" {
 			hint = fmt.Sprintf(" (did you mean %s?)", s)
 		}
-		l.add(p+".type", "unknown credentials type %s%s; known types: %s", quoteValue(c.Type), hint, strings.Join(CredentialTypes, ", "))
+		l.add(p+".type", "unknown credentials type %s%s; known types: %s", quoteValue(c.Type), hint, strings.Join(client.CredentialTypes, ", "))
 		return
 	}
 	switch {
-	case c.Type == CredentialsProfile && c.Profile == "":
+	case c.Type == client.CredentialProfile && c.Profile == "":
 		l.add(p+".profile", "required when type is profile")
-	case c.Profile != "" && c.Type != CredentialsProfile && c.Type != CredentialsDefault:
+	case c.Profile != "" && c.Type != client.CredentialProfile && c.Type != client.CredentialDefault:
 		l.add(p+".profile", "is only used with type profile or default, not %s", c.Type)
 	}
-	if c.RoleName != "" && c.Type != CredentialsECSRAMRole {
+	if c.RoleName != "" && c.Type != client.CredentialECSRAMRole {
 		l.add(p+".role_name", "is only used with type ecs_ram_role, not %s", c.Type)
 	}
 	positiveDuration(l, p+".fetch_timeout", c.FetchTimeout)

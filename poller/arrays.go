@@ -51,27 +51,39 @@ func (t *targets) reconcileArrays(want map[string]collector.Source, now time.Tim
 		clear(t.arrays)
 		return
 	}
-	anchored := make(map[string]bool)
+	// The candidates of a probe are the anchors this shard does not track
+	// (another shard describes them, but every shard needs the range) and,
+	// for a listed array job, its first sub-tasks. A candidate this shard
+	// tracks tells the range with its own describe.
+	tracked := func(id string) bool {
+		_, ok := want[id]
+		return ok && t.shard.owns(t.clusterID, id)
+	}
+	anchored := make(map[string][]string)
 	sources := make(map[string]collector.Source)
 	for id, src := range want {
 		arrayID := id
 		if a, _, ok := client.SplitSubTaskID(id); ok {
 			arrayID = a
+			if !tracked(id) {
+				anchored[a] = append(anchored[a], id)
+			}
 		} else if sum, ok := t.listed[id]; !ok || !isParentSummary(sum) {
 			continue
 		}
-		anchored[arrayID] = true
+		if _, ok := anchored[arrayID]; !ok {
+			anchored[arrayID] = nil
+		}
 		if sources[arrayID] != collector.SourceStatic {
 			sources[arrayID] = src
 		}
 	}
-	for arrayID := range anchored {
-		var cands []string
+	for arrayID, cands := range anchored {
+		slices.Sort(cands)
 		if sum, ok := t.listed[arrayID]; ok && isParentSummary(sum) {
-			// The service numbers sub-tasks from 1 or from 0. A candidate that
-			// is tracked tells the range with its own describe.
+			// The service numbers sub-tasks from 1 or from 0.
 			for _, id := range []string{client.SubTaskID(arrayID, 1), client.SubTaskID(arrayID, 0)} {
-				if _, tracked := want[id]; !tracked {
+				if !tracked(id) && !slices.Contains(cands, id) {
 					cands = append(cands, id)
 				}
 			}
@@ -88,7 +100,7 @@ func (t *targets) reconcileArrays(want map[string]collector.Source, now time.Tim
 		t.scheduleProbe(a, now)
 	}
 	for arrayID, a := range t.arrays {
-		if !anchored[arrayID] {
+		if _, ok := anchored[arrayID]; !ok {
 			t.ag.drop(&a.task)
 			delete(t.arrays, arrayID)
 		}

@@ -128,13 +128,17 @@ func (t *targets) describeFailed(j *jobState, code, message string, now time.Tim
 	t.ag.schedule(&j.task, now.Add(t.opts.Interval))
 }
 
-// describeSkipped puts back a job whose call was not made (the poller is
-// stopping): nothing was learnt and nothing failed.
-func (t *targets) describeSkipped(j *jobState, now time.Time) {
-	switch j.from {
-	case placeBacklog:
+// describeSkipped puts back a job whose call was not made: nothing was
+// learnt and nothing failed. When the poller is stopping it goes back where
+// it was; when the rate limit could not admit it in time, it waits an
+// interval, so that a budget far too small cannot make the poller spin.
+func (t *targets) describeSkipped(j *jobState, now time.Time, stopping bool) {
+	switch {
+	case !stopping:
+		t.ag.schedule(&j.task, now.Add(t.opts.Interval))
+	case j.from == placeBacklog:
 		t.ag.toBacklog(&j.task, j.end)
-	case placeUrgent:
+	case j.from == placeUrgent:
 		t.ag.hurry(&j.task, now)
 	default:
 		t.ag.schedule(&j.task, now)

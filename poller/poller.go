@@ -64,6 +64,9 @@ func New(store Store, opts Options, specs []ClusterSpec) (*Poller, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.CallTimeout == 0 {
+		opts.CallTimeout = DefaultCallTimeout
+	}
 	if opts.Logger == nil {
 		opts.Logger = log.NewNopLogger()
 	}

@@ -63,10 +63,23 @@ func TestDiscoveryStopsOnEmptyPageOrPageCap(t *testing.T) {
 	t.Run("a list that never ends", func(t *testing.T) {
 		api := newFakeAPI()
 		api.endless = true
-		pt := newPollTest(t, Options{}, discoverySpec(api))
+		api.hideTotal = true
+		spec := discoverySpec(api)
+		spec.Discovery.Queues = []string{"none"} // keep the test small: track nothing
+		pt := newPollTest(t, Options{}, spec)
 		pt.cycle()
 		if n := api.listCalls(); n != maxListPages {
 			t.Fatalf("%d list calls, want the cap %d", n, maxListPages)
+		}
+	})
+	t.Run("a list that repeats its jobs changed while paged", func(t *testing.T) {
+		api := newFakeAPI()
+		api.endless, api.repeat = true, true
+		pt := newPollTest(t, Options{}, discoverySpec(api))
+		pt.cycle()
+		// Page 2 repeats page 1: the walk starts over once, then gives up.
+		if n := api.listCalls(); n != 4 {
+			t.Fatalf("%d list calls, want 4 (two walks of two pages)", n)
 		}
 		// What was seen is still tracked.
 		if got := len(pt.ids("c1")); got != 100 {
@@ -144,11 +157,13 @@ func TestDiscoveredJobsComeAndGo(t *testing.T) {
 		t.Errorf("a configured job that is also listed has source %q, want static", src)
 	}
 
+	// A job that leaves the listing while running is described once more to
+	// learn how it ended; still running, it no longer matches and goes.
 	api.setListed(fakeSummary("2", "Running"), fakeSummary("3", "Running"))
 	pt.cycle()
 	wantIDs(t, pt.ids("c1"), "2", "3", "s")
-	if n := api.calls("1"); n != 1 {
-		t.Errorf("a job no longer listed was described again (%d calls)", n)
+	if n := api.calls("1"); n != 2 {
+		t.Errorf("a job that left the listing was described %d times, want 2 (once more when it left)", n)
 	}
 	if pt.snap("c1", "3").Info == nil {
 		t.Errorf("a newly listed job is described in the cycle that found it")

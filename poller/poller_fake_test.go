@@ -30,8 +30,9 @@ type fakeAPI struct {
 	listErrPage int
 	// hideTotal answers TotalCount 0, as a service that does not count would.
 	hideTotal bool
-	// endless answers every page with a full page of the same jobs.
-	endless bool
+	// endless answers every page with a full page of jobs: new ones on
+	// every page, or with repeat the same ones.
+	endless, repeat bool
 
 	describeCalls map[string]int
 	multiIDCalls  int
@@ -232,7 +233,11 @@ func (f *fakeAPI) ListServerlessJobs(ctx context.Context, req client.ListServerl
 	resp := &client.ListServerlessJobsResponse{RequestID: "r", PageNumber: client.Int64(req.PageNumber), PageSize: client.Int64(req.PageSize)}
 	if f.endless {
 		for i := range req.PageSize {
-			resp.Jobs = append(resp.Jobs, fakeSummary(fmt.Sprintf("e%d", i), "Running"))
+			id := fmt.Sprintf("e%d_%d", req.PageNumber, i)
+			if f.repeat {
+				id = fmt.Sprintf("e%d", i)
+			}
+			resp.Jobs = append(resp.Jobs, fakeSummary(id, "Running"))
 		}
 		return resp, nil
 	}
@@ -314,8 +319,11 @@ func newPollTest(t testing.TB, opts Options, specs ...ClusterSpec) *pollTest {
 	return pt
 }
 
+// cycle moves the clock one interval on and runs what is due then: what one
+// interval of Run does.
 func (pt *pollTest) cycle() {
 	pt.t.Helper()
+	pt.clock.Add(pt.p.opts.Interval)
 	pt.p.RunDue(context.Background())
 }
 

@@ -1,6 +1,7 @@
 package poller
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -27,9 +28,11 @@ func TestRetentionRemovesFinishedJobsAndTombstonesHold(t *testing.T) {
 	pt := newPollTest(t, Options{Retention: time.Hour}, spec)
 	clock = pt.clock
 
-	pt.cycle() // all described; the finished ones become final
-	wantIDs(t, pt.ids("c1"), "d", "noend", "old", "recent", "run")
-	pt.cycle() // described once more, frozen; "old" ended 2h ago and goes
+	// All described; "old" ended 2h ago, past its retention, so it never
+	// reaches /metrics (a restart must not bring back old failures).
+	pt.cycle()
+	wantIDs(t, pt.ids("c1"), "d", "noend", "recent", "run")
+	pt.cycle()
 	wantIDs(t, pt.ids("c1"), "d", "noend", "recent", "run")
 
 	// "noend" has no EndTime: retention counts from when it was first seen
@@ -72,18 +75,17 @@ func TestRetentionRemovesFinishedJobsAndTombstonesHold(t *testing.T) {
 
 func TestRetentionKeepsFinalAndActiveJobs(t *testing.T) {
 	api := newFakeAPI()
-	clock := newFakeClock()
-	j := fakeJob("1", "Succeeded")
-	j.EndTime = client.Int64(clock.Now().Add(-48 * time.Hour).Unix())
-	api.setJob(j)
-	pt := newPollTest(t, Options{Retention: time.Hour}, staticSpec(api, "1"))
+	api.setJob(fakeJob("1", "Succeeded")) // no end time: retention counts from the first sight
+	pt := newPollTest(t, Options{Retention: time.Minute, Interval: 2 * time.Minute}, staticSpec(api, "1"))
 	pt.cycle()
-	if !pt.has("c1", "1") {
-		t.Fatalf("a job in class final was removed before its last describe")
+	if s := pt.snap("c1", "1"); s.Class != collector.ClassFinal {
+		t.Fatalf("class %q after the first finished answer, want final", s.Class)
 	}
-	// Its last describe fails: it stays final, and stays.
+	// Its last describe fails, long past its retention: it stays final,
+	// and stays, until that describe has been made.
 	api.setDescribeErr("1", &client.APIError{StatusCode: 503, Code: "ServiceUnavailable"})
-	pt.cycle()
+	pt.clock.Add(time.Hour)
+	pt.p.RunDue(context.Background())
 	if s := pt.snap("c1", "1"); s.Class != collector.ClassFinal {
 		t.Fatalf("class %q after a failed final describe, want final", s.Class)
 	}

@@ -213,10 +213,10 @@ func TestCycleDeadlineReachesAPICalls(t *testing.T) {
 			}
 		}
 	})
-	t.Run("a hanging call ends with the budget", func(t *testing.T) {
+	t.Run("a hanging call ends with the call timeout", func(t *testing.T) {
 		api := newFakeAPI()
 		api.gate = make(chan struct{}) // never opened: only the deadline ends the call
-		pt := newPollTest(t, Options{Interval: 20 * time.Millisecond}, staticSpec(api, "1"))
+		pt := newPollTest(t, Options{CallTimeout: 20 * time.Millisecond}, staticSpec(api, "1"))
 		pt.cycle()
 		if got := pt.snap("c1", "1").LastErrorCode; got != "Timeout" {
 			t.Fatalf("LastErrorCode = %q, want Timeout", got)
@@ -224,33 +224,33 @@ func TestCycleDeadlineReachesAPICalls(t *testing.T) {
 	})
 }
 
-func TestCyclesOfAClusterNeverOverlap(t *testing.T) {
+// Two RunDue calls at once share the work: a job is never asked for twice at
+// once, and the second returns once the first's call has ended.
+func TestAJobIsNeverAskedForTwiceAtOnce(t *testing.T) {
 	api := newFakeAPI()
 	api.setJob(fakeJob("1", "Running"))
 	api.gate = make(chan struct{})
 	api.entered = make(chan string, 4)
 	pt := newPollTest(t, Options{Interval: time.Hour}, staticSpec(api, "1"))
-	c := pt.p.clusters["c1"]
 
 	first := make(chan struct{})
 	go func() { pt.p.RunDue(context.Background()); close(first) }()
-	<-api.entered // the first cycle is inside the API now, and stays there
+	<-api.entered // the first call is inside the API now, and stays there
 
 	second := make(chan struct{})
 	go func() { pt.p.RunDue(context.Background()); close(second) }()
-	waitFor(t, "the second cycle to wait for the first", func() bool { return c.waiting.Load() == 1 })
-	if n := api.calls("1"); n != 1 {
-		t.Fatalf("a second cycle called the API while the first was running (%d calls)", n)
+	select {
+	case <-second:
+		t.Fatal("the second RunDue returned while the first's call was in flight")
+	case <-api.entered:
+		t.Fatal("the job was asked for twice at once")
+	default:
 	}
-
 	close(api.gate)
 	<-first
 	<-second
-	if n := api.calls("1"); n != 2 {
-		t.Fatalf("two cycles made %d describes, want 2", n)
-	}
-	if api.maxInflight != 1 {
-		t.Fatalf("%d describes of one job were in flight at once", api.maxInflight)
+	if n := api.calls("1"); n != 1 {
+		t.Fatalf("two RunDue calls made %d describes of a job that was due once, want 1", n)
 	}
 }
 

@@ -37,8 +37,8 @@ func TestUpdateKeepsDataOfJobsThatStay(t *testing.T) {
 	if s := pt.snap("c1", "4"); s.Info != nil || s.Class != collector.ClassActive || s.Source != collector.SourceStatic {
 		t.Fatalf("new job: %+v", s)
 	}
-	if got := testutil.CollectAndCount(pt.p.metrics.calls, "ehpc_serverless_exporter_poll_cycle_api_calls"); got != 2 {
-		t.Fatalf("%d api_calls series after removing a cluster, want 2 (c1's)", got)
+	if got := testutil.CollectAndCount(pt.p.metrics.calls, "ehpc_serverless_exporter_scheduled_calls_total"); got != len(works) {
+		t.Fatalf("%d scheduled_calls series after removing a cluster, want %d (c1's)", got, len(works))
 	}
 
 	api.resetCounts()

@@ -28,9 +28,8 @@ func (j *jobState) endOf() time.Time {
 // expire buries the finished jobs whose retention has ended.
 func (t *targets) expire(now time.Time) {
 	for id, j := range t.jobs {
-		switch j.class {
-		case collector.ClassFrozen, collector.ClassFinal, collector.ClassBacklog:
-		default:
+		// A final job waits for its last describe, whose answer decides.
+		if j.class != collector.ClassFrozen && j.class != collector.ClassBacklog {
 			continue
 		}
 		if j.place == placeInFlight {

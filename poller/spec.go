@@ -75,6 +75,9 @@ type Options struct {
 	Settle time.Duration
 	// Concurrency is the number of API calls in flight per account.
 	Concurrency int
+	// CallTimeout bounds one call, its retries included, so that an answer
+	// that never comes cannot hold a worker; 0 means DefaultCallTimeout.
+	CallTimeout time.Duration
 	// Shard and TotalShards split jobs between exporter instances; TotalShards
 	// 1 means no sharding.
 	Shard, TotalShards int
@@ -87,6 +90,10 @@ type Options struct {
 	Registerer prometheus.Registerer
 }
 
+// DefaultCallTimeout is Options.CallTimeout's default: far above what a
+// call with the client's default timeout and retries can take.
+const DefaultCallTimeout = 2 * time.Minute
+
 func (o *Options) check() error {
 	var errs []error
 	if o.Interval <= 0 {
@@ -97,6 +104,9 @@ func (o *Options) check() error {
 	}
 	if o.Settle < 0 {
 		errs = append(errs, fmt.Errorf("settle time must not be negative, got %s", o.Settle))
+	}
+	if o.CallTimeout < 0 {
+		errs = append(errs, fmt.Errorf("call timeout must not be negative, got %s", o.CallTimeout))
 	}
 	if o.Concurrency < 1 {
 		errs = append(errs, fmt.Errorf("concurrency must be at least 1, got %d", o.Concurrency))

@@ -40,11 +40,10 @@ func pollErrorCode(err error) string {
 }
 
 // notHeldAgainst reports whether a failure says nothing about the job: the
-// poller is stopping, or the client-side rate limit was not reached in time.
-// Neither is a failed call (none was sent), so neither is counted.
+// poller is stopping, or the client-side rate limit could not admit a retry
+// in time. Neither is a failed call (none was sent), so neither is counted.
 func notHeldAgainst(err error, ctx context.Context) bool {
-	code := client.ErrorCode(err)
-	return ctx.Err() != nil || code == client.CodeCanceled || code == client.CodeRateLimited
+	return errors.Is(ctx.Err(), context.Canceled) || client.ErrorCode(err) == client.CodeRateLimited
 }
 
 // errorMessage is the text kept for the status page: one line, bounded. The
@@ -64,6 +63,8 @@ func errorMessage(err error) string {
 
 // do makes the call of one pick and records its answer.
 func (p *Poller) do(ctx context.Context, c *cluster, pk pick) {
+	ctx, cancel := context.WithTimeout(ctx, p.opts.CallTimeout)
+	defer cancel()
 	if c.acct.limiter != nil {
 		ctx = client.Admitted(ctx)
 	}
@@ -131,7 +132,7 @@ func (p *Poller) describeTask(ctx context.Context, c *cluster, t *task) {
 	case err == nil:
 		c.t.describeOK(j, info, now)
 	case notHeldAgainst(err, ctx):
-		c.t.describeSkipped(j, now)
+		c.t.describeSkipped(j, now, ctx.Err() != nil)
 	default:
 		code, msg := pollErrorCode(err), errorMessage(err)
 		c.t.describeFailed(j, code, msg, now)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/config"
 )
@@ -125,7 +126,7 @@ func TestCheckRefusesWhatStartRefuses(t *testing.T) {
 		{"credentials that cannot be built", func(t *testing.T) *config.Config {
 			t.Setenv("ALIBABA_CLOUD_CREDENTIALS_URI", "")
 			cfg := configOf(t, `["1"]`, "")
-			cfg.Clusters[0].Credentials.Type = config.CredentialsCredentialsURI
+			cfg.Clusters[0].Credentials.Type = client.CredentialCredentialsURI
 			return cfg
 		}, Options{}, "cluster c: credentials: credentials URI"},
 		{"shard outside the shards", func(t *testing.T) *config.Config {

@@ -1,10 +1,10 @@
 package dashgen
 
 // exporterHealth: the exporter's own view: API calls by code and action, latency,
-// throttling, polling cost, the age of every job's data, configuration reloads.
+// throttling, the budget and its spending, the age of every job's data, configuration reloads.
 func exporterHealth() *board {
 	b := newBoard("ehpc-serverless-exporter", "E-HPC serverless / Exporter health",
-		"API requests by code, latency and throttling; poll cycles; the age of each job's data; configuration reloads.")
+		"API requests by code, latency and throttling; the API budget and how it is spent; the age of each job's data; configuration reloads.")
 
 	const cluster = `cluster_id=~"$cluster"`
 	requests := func(matchers string) string {
@@ -44,17 +44,24 @@ func exporterHealth() *board {
 	b.add(timeSeries("Throttled and failed API requests", "API calls per second that did not answer OK, by cluster and code.", "reqps",
 		query{Expr: `sum by (cluster_id, code) (rate(` + requests(`, code!="OK"`) + "[$__rate_interval]))", Legend: "{{cluster_id}} {{code}}"}))
 
-	b.row("Polling")
-	b.add(timeSeries("Poll cycle duration", "Time one poll cycle of a cluster takes (median and 90th percentile); it must stay below polling.interval.", "s",
-		query{Expr: "histogram_quantile(0.5, sum by (le, cluster_id) (rate(ehpc_serverless_exporter_poll_duration_seconds_bucket{" + cluster + "}[$__rate_interval])))", Legend: "{{cluster_id}} p50"},
-		query{Expr: "histogram_quantile(0.9, sum by (le, cluster_id) (rate(ehpc_serverless_exporter_poll_duration_seconds_bucket{" + cluster + "}[$__rate_interval])))", Legend: "{{cluster_id}} p90"}).size(8, 8))
-	b.add(timeSeries("API calls per poll cycle", "Calls made in the last completed cycle, by cluster and action.", "none",
-		query{Expr: "sum by (cluster_id, action) (ehpc_serverless_exporter_poll_cycle_api_calls{" + cluster + "})", Legend: "{{cluster_id}} {{action}}"}).size(8, 8))
-	b.add(timeSeries("Poll cycle overruns", "Cycles that ran past polling.interval and delayed the next one.", "none",
-		query{Expr: "sum by (cluster_id) (increase(ehpc_serverless_exporter_poll_cycle_overruns_total{" + cluster + "}[$__rate_interval]))", Legend: "{{cluster_id}}"}).size(8, 8))
+	b.row("Polling within the API budget")
+	b.add(timeSeries("Budget and spending", "The account's API budget (api.requests_per_second, shared by its clusters) and the calls per second the poller started for each cluster.", "reqps",
+		query{Expr: "max by (cluster_id) (ehpc_serverless_exporter_budget_requests_per_second{" + cluster + "})", Legend: "{{cluster_id}} budget"},
+		query{Expr: "sum by (cluster_id) (rate(ehpc_serverless_exporter_scheduled_calls_total{" + cluster + "}[$__rate_interval]))", Legend: "{{cluster_id}} spent"}).size(8, 8))
+	b.add(timeSeries("Calls by what they were spent on", "Calls per second: listing pages, due describes, describes the listing made urgent, first describes of jobs listed finished (backlog), array range probes.", "reqps",
+		query{Expr: "sum by (work) (rate(ehpc_serverless_exporter_scheduled_calls_total{" + cluster + "}[$__rate_interval]))", Legend: "{{work}}"}).stacked().size(8, 8))
+	b.add(timeSeries("Freshness against the budget", "Oldest data of an active job, and the worst age the budget allows (polling.interval when it keeps up). The first above the second for long means describes fail or the budget is shared.", "s",
+		query{Expr: "max by (cluster_id) (ehpc_serverless_exporter_active_data_age_max_seconds{" + cluster + "})", Legend: "{{cluster_id}} oldest"},
+		query{Expr: "max by (cluster_id) (ehpc_serverless_exporter_active_round_seconds{" + cluster + "})", Legend: "{{cluster_id}} allowed"}).size(8, 8))
+	b.add(timeSeries("Waiting for the budget", "Describes whose time has come and that wait, and jobs listed finished that have not been described yet.", "none",
+		query{Expr: "sum by (cluster_id) (ehpc_serverless_exporter_describes_overdue{" + cluster + "})", Legend: "{{cluster_id}} overdue"},
+		query{Expr: "sum by (cluster_id) (ehpc_serverless_exporter_finished_backlog_jobs{" + cluster + "})", Legend: "{{cluster_id}} backlog"}).size(8, 8))
+	b.add(timeSeries("Listing duration", "Time one walk of a cluster's job list takes (median and 90th percentile).", "s",
+		query{Expr: "histogram_quantile(0.5, sum by (le, cluster_id) (rate(ehpc_serverless_exporter_listing_duration_seconds_bucket{" + cluster + "}[$__rate_interval])))", Legend: "{{cluster_id}} p50"},
+		query{Expr: "histogram_quantile(0.9, sum by (le, cluster_id) (rate(ehpc_serverless_exporter_listing_duration_seconds_bucket{" + cluster + "}[$__rate_interval])))", Legend: "{{cluster_id}} p90"}).size(8, 8))
 	b.add(timeSeries("Tracked jobs by source", "Jobs tracked because they are configured (static) or found by ListServerlessJobs (discovered).", "none",
 		query{Expr: "sum by (source) (ehpc_serverless_exporter_jobs_tracked{" + cluster + "})", Legend: "{{source}}"}).stacked())
-	b.add(timeSeries("Tracked jobs by poll class", "active: described every cycle; final: described once more after finishing; frozen: no longer described.", "none",
+	b.add(timeSeries("Tracked jobs by poll class", "active: described every interval; final: finished recently, described once more; frozen: no longer described; backlog: listed finished, not described yet.", "none",
 		query{Expr: "sum by (class) (ehpc_serverless_exporter_jobs_by_poll_class{" + cluster + "})", Legend: "{{class}}"}).stacked())
 
 	b.row("Data age")

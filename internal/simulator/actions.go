@@ -118,7 +118,7 @@ func parseListQuery(q *request) (listQuery, *apiError) {
 	}
 	switch st := q.param("State"); {
 	case st == "" || st == "All":
-	case oneOf(st, jobStates):
+	case oneOf(st, client.JobStates):
 		lq.state = st
 	default:
 		return lq, invalidParam("State")

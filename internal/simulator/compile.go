@@ -61,17 +61,6 @@ const (
 	maxArrayTasks       = 100000
 )
 
-var (
-	jobStates   = []string{StatePending, StateIniting, StateRunning, StateSucceeded, StateFailed, StateCanceled}
-	groupStates = []string{GroupScheduling, GroupPending, GroupRunning, GroupSucceeded, GroupFailed,
-		GroupScheduleFailed, GroupExpired, GroupRestarting, GroupUpdating, GroupTerminating}
-	spotStrategies = []string{"NoSpot", "SpotWithPriceLimit", "SpotAsPriceGo"}
-)
-
-func isTerminal(state string) bool {
-	return state == StateSucceeded || state == StateFailed || state == StateCanceled
-}
-
 func oneOf(v string, allowed []string) bool {
 	for _, a := range allowed {
 		if v == a {
@@ -297,11 +286,11 @@ func compileTimeline(phases []Phase, path string) ([]Phase, error) {
 	}
 	for i, p := range phases {
 		ppath := fmt.Sprintf("%s[%d]", path, i)
-		if !oneOf(p.State, jobStates) {
-			return nil, fmt.Errorf("%s: unknown state %q (want one of %s)", ppath, p.State, strings.Join(jobStates, ", "))
+		if !oneOf(p.State, client.JobStates) {
+			return nil, fmt.Errorf("%s: unknown state %q (want one of %s)", ppath, p.State, strings.Join(client.JobStates, ", "))
 		}
-		if p.GroupStatus != "" && !oneOf(p.GroupStatus, groupStates) {
-			return nil, fmt.Errorf("%s: unknown group_status %q (want one of %s)", ppath, p.GroupStatus, strings.Join(groupStates, ", "))
+		if p.GroupStatus != "" && !oneOf(p.GroupStatus, client.GroupStatuses) {
+			return nil, fmt.Errorf("%s: unknown group_status %q (want one of %s)", ppath, p.GroupStatus, strings.Join(client.GroupStatuses, ", "))
 		}
 		if p.At < 0 {
 			return nil, fmt.Errorf("%s: at %s is before the job's submission", ppath, p.At)
@@ -310,7 +299,7 @@ func compileTimeline(phases []Phase, path string) ([]Phase, error) {
 			if p.At < phases[i-1].At {
 				return nil, fmt.Errorf("%s: at %s is before the previous phase's %s", ppath, p.At, phases[i-1].At)
 			}
-			if isTerminal(phases[i-1].State) {
+			if client.IsTerminal(phases[i-1].State) {
 				return nil, fmt.Errorf("%s: no phase may follow the final state %s", ppath, phases[i-1].State)
 			}
 		}
@@ -349,10 +338,10 @@ func compileGroups(groups []Group, region, path string, cache map[groupKey][]Gro
 			g.InstanceType = defaultInstanceType
 		}
 		if g.SpotStrategy == "" {
-			g.SpotStrategy = "NoSpot"
+			g.SpotStrategy = client.SpotNoSpot
 		}
-		if !oneOf(g.SpotStrategy, spotStrategies) {
-			return nil, fmt.Errorf("%s: unknown spot_strategy %q (want one of %s)", gpath, g.SpotStrategy, strings.Join(spotStrategies, ", "))
+		if !oneOf(g.SpotStrategy, client.SpotStrategies) {
+			return nil, fmt.Errorf("%s: unknown spot_strategy %q (want one of %s)", gpath, g.SpotStrategy, strings.Join(client.SpotStrategies, ", "))
 		}
 		if g.SpotPriceLimit < 0 || g.Cpu < 0 || g.Memory < 0 || g.EphemeralStorage < 0 || g.Discount < 0 {
 			return nil, fmt.Errorf("%s: spot_price_limit, cpu, memory, ephemeral_storage and discount must not be negative", gpath)
@@ -458,7 +447,7 @@ func compileArray(a *Array, path string) (*array, error) {
 	if out.step < 0 || out.start < 0 || out.end < out.start {
 		return nil, fmt.Errorf("%s: want 0 <= index_start <= index_end and index_step > 0, got %d-%d:%d", path, a.IndexStart, a.IndexEnd, a.IndexStep)
 	}
-	if (out.end-out.start)/out.step+1 > maxArrayTasks {
+	if n, _ := client.ArrayTaskCount(out.start, out.end, out.step); n > maxArrayTasks {
 		return nil, fmt.Errorf("%s: more than %d sub-tasks", path, maxArrayTasks)
 	}
 	if out.stagger < 0 {
@@ -486,7 +475,7 @@ func (a *array) has(index int64) bool {
 // (possibly shifted or overridden) timeline.
 func (j *job) subTask(index int64) *job {
 	st := *j
-	st.id = j.id + "_" + strconv.FormatInt(index, 10)
+	st.id = client.SubTaskID(j.id, index)
 	if tl, ok := j.array.tasks[index]; ok {
 		st.timeline = tl
 	} else if shift := time.Duration((index-j.array.start)/j.array.step) * j.array.stagger; shift > 0 {
@@ -525,7 +514,10 @@ func (r *recurring) visible(t time.Duration) (lo, hi int64, ok bool) {
 // exists at elapsed time t. bareArray is true when id names an array job
 // itself, which DescribeServerlessJobs refuses.
 func (c *cluster) lookup(id string, t time.Duration) (j *job, bareArray bool) {
-	base, idx, isSub := strings.Cut(id, "_")
+	base, idx, isSub := client.SplitSubTaskID(id)
+	if !isSub {
+		base = id
+	}
 	j = c.jobs[base]
 	if j == nil {
 		j = c.recurringJob(base, t)

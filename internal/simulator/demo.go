@@ -1,6 +1,10 @@
 package simulator
 
-import "time"
+import (
+	"time"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+)
 
 // The demo's access key. It is not a secret: it only opens the local
 // simulator, and the exporter's demo mode passes it through the usual
@@ -58,12 +62,12 @@ func DemoScenario() *Scenario {
 		Containers:     []Container{{Name: "align", Image: "bwa:0.7.17", Commands: []string{"bwa", "mem"}, Args: []string{"/data/ref.fa", "/data/reads.fq"}}},
 	}}
 	spot := []Group{{
-		InstanceType: "ecs.c7.2xlarge", SpotStrategy: "SpotAsPriceGo", Cpu: 8, Memory: 16, Discount: 0.25,
+		InstanceType: "ecs.c7.2xlarge", SpotStrategy: client.SpotAsPriceGo, Cpu: 8, Memory: 16, Discount: 0.25,
 		Tags:       map[string]string{"team": "render"},
 		Containers: []Container{{Name: "render", Image: "blender:4.1", Commands: []string{"blender", "-b", "scene.blend", "-a"}}},
 	}}
 	gpu := []Group{{
-		InstanceType: "ecs.gn7i-c8g1.2xlarge", SpotStrategy: "SpotWithPriceLimit", SpotPriceLimit: 2.5, Cpu: 8, Memory: 30,
+		InstanceType: "ecs.gn7i-c8g1.2xlarge", SpotStrategy: client.SpotWithPriceLimit, SpotPriceLimit: 2.5, Cpu: 8, Memory: 30,
 		EphemeralStorage: 100, Discount: 0.4, ZoneID: "cn-shanghai-l",
 		Tags:           map[string]string{"team": "ml"},
 		InitContainers: []Container{{Name: "fetch-weights", Image: "busybox:1.36"}},

@@ -126,7 +126,7 @@ func (r *renderer) containerEvents(l *eventLog, c *Container, h *history) {
 		l.add("Warning", "BackOff", obj, fmt.Sprintf("Back-off restarting failed container %s", c.Name),
 			h.crashes, h.firstCrash, h.lastCrash)
 	}
-	if h.state != "Terminated" {
+	if h.state != client.ContainerStateTerminated {
 		return
 	}
 	t := h.current

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"time"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
 // GenerateOptions size a generated scenario.
@@ -91,9 +93,9 @@ func Generate(o GenerateOptions) *Scenario {
 func generatedGroups() [][]Group {
 	return [][]Group{
 		{{InstanceType: "ecs.c6.large", Cpu: 2, Memory: 4}},
-		{{InstanceType: "ecs.g6.xlarge", SpotStrategy: "SpotAsPriceGo", Cpu: 4, Memory: 16, Discount: 0.2,
+		{{InstanceType: "ecs.g6.xlarge", SpotStrategy: client.SpotAsPriceGo, Cpu: 4, Memory: 16, Discount: 0.2,
 			Tags: map[string]string{"team": "cfd"}}},
-		{{InstanceType: "ecs.gn6i-c4g1.xlarge", SpotStrategy: "SpotWithPriceLimit", SpotPriceLimit: 1.2, Cpu: 4, Memory: 15,
+		{{InstanceType: "ecs.gn6i-c4g1.xlarge", SpotStrategy: client.SpotWithPriceLimit, SpotPriceLimit: 1.2, Cpu: 4, Memory: 15,
 			InitContainers: []Container{{Name: "stage-in", Image: "busybox:1.36"}},
 			Containers:     []Container{{Name: "train", Image: "pytorch:2.3", Gpu: 1}}}},
 		{{InstanceType: "ecs.c6.large", Cpu: 2, Memory: 4,

@@ -40,7 +40,7 @@ func progressOf(tl []Phase, shift, d time.Duration) progress {
 		if ph.State == StateRunning && !p.started {
 			p.started, p.start = true, at
 		}
-		if isTerminal(ph.State) {
+		if client.IsTerminal(ph.State) {
 			p.ended, p.end = true, at
 		}
 	}

@@ -188,14 +188,14 @@ func (r *renderer) container(c *Container, h *history, main bool) client.Contain
 		out.Command = texts(c.Commands)
 	}
 	switch h.state {
-	case "Running":
-		out.CurrentState = client.ContainerState{State: "Running", Reason: "Started", StartTime: r.rfc(h.current.start)}
+	case client.ContainerStateRunning:
+		out.CurrentState = client.ContainerState{State: client.ContainerStateRunning, Reason: "Started", StartTime: r.rfc(h.current.start)}
 		out.Ready = true
 		r.touch(h.current.start)
-	case "Terminated":
+	case client.ContainerStateTerminated:
 		out.CurrentState = r.terminated(&h.current)
 	default:
-		out.CurrentState = client.ContainerState{State: "Waiting", Reason: client.Text(h.waitReason)}
+		out.CurrentState = client.ContainerState{State: client.ContainerStateWaiting, Reason: client.Text(h.waitReason)}
 		if h.waitReason == "CrashLoopBackOff" {
 			out.CurrentState.Message = client.Text(fmt.Sprintf("back-off restarting failed container=%s pod=%s", c.Name, r.j.name))
 		}
@@ -209,7 +209,7 @@ func (r *renderer) container(c *Container, h *history, main bool) client.Contain
 func (r *renderer) terminated(t *term) client.ContainerState {
 	r.touch(t.finish)
 	st := client.ContainerState{
-		State:      "Terminated",
+		State:      client.ContainerStateTerminated,
 		ExitCode:   client.Int64(t.exit),
 		Reason:     client.Text(t.reason),
 		StartTime:  r.rfc(t.start),

@@ -1,6 +1,10 @@
 package simulator
 
-import "time"
+import (
+	"time"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+)
 
 // A Scenario is the whole simulated world: clusters and their jobs, each job
 // with a timeline. It is plain data, written either as a Go value or as YAML
@@ -140,25 +144,26 @@ type ArrayTask struct {
 	Timeline []Phase `yaml:"timeline"`
 }
 
-// Job states and the container group states the simulator uses.
+// Job states and container group statuses under the names scenarios use;
+// the values are the client's, so the simulator speaks the API's vocabulary.
 const (
-	StatePending   = "Pending"
-	StateIniting   = "Initing"
-	StateRunning   = "Running"
-	StateSucceeded = "Succeeded"
-	StateFailed    = "Failed"
-	StateCanceled  = "Canceled"
+	StatePending   = client.JobStatePending
+	StateIniting   = client.JobStateIniting
+	StateRunning   = client.JobStateRunning
+	StateSucceeded = client.JobStateSucceeded
+	StateFailed    = client.JobStateFailed
+	StateCanceled  = client.JobStateCanceled
 
-	GroupScheduling     = "Scheduling"
-	GroupPending        = "Pending"
-	GroupRunning        = "Running"
-	GroupSucceeded      = "Succeeded"
-	GroupFailed         = "Failed"
-	GroupScheduleFailed = "ScheduleFailed"
-	GroupExpired        = "Expired"
-	GroupRestarting     = "Restarting"
-	GroupUpdating       = "Updating"
-	GroupTerminating    = "Terminating"
+	GroupScheduling     = client.GroupStatusScheduling
+	GroupPending        = client.GroupStatusPending
+	GroupRunning        = client.GroupStatusRunning
+	GroupSucceeded      = client.GroupStatusSucceeded
+	GroupFailed         = client.GroupStatusFailed
+	GroupScheduleFailed = client.GroupStatusScheduleFailed
+	GroupExpired        = client.GroupStatusExpired
+	GroupRestarting     = client.GroupStatusRestarting
+	GroupUpdating       = client.GroupStatusUpdating
+	GroupTerminating    = client.GroupStatusTerminating
 )
 
 // ExitCode is a convenience for Phase.ExitCode in Go scenarios.

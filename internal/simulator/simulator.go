@@ -8,13 +8,15 @@ import (
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
 // Product version and actions the simulator serves.
 const (
 	Version                      = "2018-04-12"
-	ActionDescribeServerlessJobs = "DescribeServerlessJobs"
-	ActionListServerlessJobs     = "ListServerlessJobs"
+	ActionDescribeServerlessJobs = client.ActionDescribeServerlessJobs
+	ActionListServerlessJobs     = client.ActionListServerlessJobs
 )
 
 // Key is an access key the simulator accepts.

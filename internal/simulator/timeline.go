@@ -1,6 +1,10 @@
 package simulator
 
-import "time"
+import (
+	"time"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+)
 
 // moment is a job seen at one instant: d is the time since its submission.
 // Every offset below is relative to the submission too. The fields are
@@ -60,7 +64,7 @@ func (j *job) at(d time.Duration) moment {
 		if (p.State == StateIniting || p.State == StateRunning) && !m.scheduled {
 			m.scheduled, m.sched = true, p.At
 		}
-		if isTerminal(p.State) {
+		if client.IsTerminal(p.State) {
 			m.ended, m.end, m.final = true, p.At, p
 		}
 	}
@@ -138,7 +142,7 @@ type history struct {
 func mainHistory(c *Container, m *moment, hasInit, failing bool) history {
 	var h history
 	if !m.ran || (m.ended && m.runStart > m.end) {
-		h.state = "Waiting"
+		h.state = client.ContainerStateWaiting
 		h.waitReason = "ContainerCreating"
 		if m.scheduled && hasInit {
 			h.waitReason = "PodInitializing"
@@ -181,21 +185,21 @@ func mainHistory(c *Container, m *moment, hasInit, failing bool) history {
 		h.lastStart = s + i*cl.Every
 		if !m.ended {
 			if inBackOff {
-				h.state, h.waitReason = "Waiting", "CrashLoopBackOff"
+				h.state, h.waitReason = client.ContainerStateWaiting, "CrashLoopBackOff"
 			} else {
-				h.state, h.current = "Running", term{start: h.lastStart}
+				h.state, h.current = client.ContainerStateRunning, term{start: h.lastStart}
 			}
 			return h
 		}
 	} else {
 		h.starts, h.lastStart = 1, s
 		if !m.ended {
-			h.state, h.current = "Running", term{start: s}
+			h.state, h.current = client.ContainerStateRunning, term{start: s}
 			return h
 		}
 	}
 	code, reason := finalExit(m.final, failing)
-	h.state = "Terminated"
+	h.state = client.ContainerStateTerminated
 	h.current = term{start: h.lastStart, finish: m.end, exit: code, reason: reason}
 	h.finalFailed = code != 0
 	return h
@@ -216,19 +220,19 @@ func initHistories(cs []Container, m *moment) []history {
 		waitReason = "PodInitializing"
 	}
 	for k := range out {
-		out[k] = history{state: "Waiting", waitReason: waitReason}
+		out[k] = history{state: client.ContainerStateWaiting, waitReason: waitReason}
 	}
 	if !m.inited {
 		if m.ran {
 			for k := range out {
 				out[k] = history{started: true, starts: 1, firstStart: m.runStart, lastStart: m.runStart,
-					state: "Terminated", current: term{start: m.runStart, finish: m.runStart, reason: "Completed"}}
+					state: client.ContainerStateTerminated, current: term{start: m.runStart, finish: m.runStart, reason: "Completed"}}
 			}
 		}
 		return out
 	}
 	failIdx := -1
-	if m.ended && m.initIdx+1 < len(m.phases) && isTerminal(m.phases[m.initIdx+1].State) && m.final.State != StateSucceeded {
+	if m.ended && m.initIdx+1 < len(m.phases) && client.IsTerminal(m.phases[m.initIdx+1].State) && m.final.State != StateSucceeded {
 		failIdx = n - 1
 		for k, c := range cs {
 			if c.Name == m.final.Container {
@@ -259,14 +263,14 @@ func initHistories(cs []Container, m *moment) []history {
 		}
 		h := history{started: true, starts: 1, firstStart: start, lastStart: start}
 		if finish < 0 || m.d < finish {
-			h.state, h.current = "Running", term{start: start}
+			h.state, h.current = client.ContainerStateRunning, term{start: start}
 		} else {
 			code, reason := int64(0), "Completed"
 			if k == failIdx {
 				code, reason = finalExit(m.final, true)
 				h.finalFailed = code != 0
 			}
-			h.state, h.current = "Terminated", term{start: start, finish: finish, exit: code, reason: reason}
+			h.state, h.current = client.ContainerStateTerminated, term{start: start, finish: finish, exit: code, reason: reason}
 		}
 		out[k] = h
 	}
