@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -55,6 +56,7 @@ type flags struct {
 	maxRequests  int
 	shard        int
 	totalShards  int
+	storagePath  string
 	logLevel     string
 	logFormat    string
 	toolkit      *toolkitweb.FlagConfig
@@ -77,6 +79,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	app.Flag("web.max-requests", "Maximum number of concurrent scrapes; more get 503. 0 means no limit.").Default("40").IntVar(&f.maxRequests)
 	app.Flag("shard", "Shard number of this replica (0-based), when jobs are split between replicas.").Default("0").IntVar(&f.shard)
 	app.Flag("total-shards", "Number of replicas the jobs are split between.").Default("1").IntVar(&f.totalShards)
+	app.Flag("storage.path", "Directory for the state file that makes restarts cheap (finished jobs, retention clocks, tombstones); empty keeps no state.").Default("").StringVar(&f.storagePath)
 	app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").EnumVar(&f.logLevel, logging.Levels...)
 	app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").EnumVar(&f.logFormat, logging.Formats...)
 	app.Flag("web.shutdown-timeout", "How long in-flight scrapes may take to finish on SIGTERM.").Default("5s").DurationVar(&f.shutdownWait)
@@ -192,6 +195,12 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 	}
 
 	opts := applyOptions(f)
+	if f.storagePath != "" {
+		if err := os.MkdirAll(f.storagePath, 0o750); err != nil {
+			level.Warn(logger).Log("msg", "cannot use --storage.path; running without a state file, so a restart describes every job again", "err", err)
+			opts.StatePath = ""
+		}
+	}
 	opts.Accounts = accounts.New(accounts.Options{
 		Observer:   poller.NewAPIMetrics(reg),
 		Credential: staticCred,
@@ -307,7 +316,18 @@ func start(safe *config.SafeConfig, path string, opts apply.Options, logger log.
 // applyOptions are the flags that shape how a config is applied, so that
 // --config.check judges a config as serve would.
 func applyOptions(f flags) apply.Options {
-	return apply.Options{Shard: f.shard, TotalShards: f.totalShards}
+	return apply.Options{Shard: f.shard, TotalShards: f.totalShards, StatePath: statePath(f)}
+}
+
+// statePath is the state file in --storage.path. Its name carries the shard,
+// so replicas that share a directory keep apart, and a replica whose shard
+// or shard count changed starts afresh instead of reading jobs it no longer
+// owns.
+func statePath(f flags) string {
+	if f.storagePath == "" {
+		return ""
+	}
+	return filepath.Join(f.storagePath, fmt.Sprintf("state-shard-%d-of-%d.json.gz", f.shard, max(f.totalShards, 1)))
 }
 
 // reloader is the one reload SIGHUP and POST /-/reload share. They run one

@@ -84,3 +84,15 @@ func timeLeft(v string) (time.Duration, bool) {
 	}
 	return 0, false
 }
+
+// CallBound is the longest a call can take with the given attempt timeout
+// and retries, waits between attempts included (a Retry-After longer than
+// the back-off is not foreseen). A caller bounding whole calls uses it so
+// that its bound never cuts a retry short.
+func CallBound(timeout time.Duration, maxRetries int) time.Duration {
+	d := time.Duration(maxRetries+1) * timeout
+	for n := 1; n <= maxRetries; n++ {
+		d += backoffBound(n)
+	}
+	return d
+}

@@ -57,6 +57,7 @@ type Polling struct {
 	Interval    Duration `yaml:"interval"`
 	Concurrency int      `yaml:"concurrency"`
 	Retention   Duration `yaml:"retention"`
+	SettleTime  Duration `yaml:"settle_time"`
 }
 
 // API tunes the E-HPC client.
@@ -90,6 +91,7 @@ const (
 	DefaultInterval          = 30 * time.Second
 	DefaultConcurrency       = client.DefaultConcurrency
 	DefaultRetention         = time.Hour
+	DefaultSettleTime        = 2 * time.Minute
 	DefaultTimeout           = client.DefaultTimeout
 	DefaultMaxRetries        = 3
 	DefaultRequestsPerSecond = 5
@@ -106,6 +108,7 @@ func DefaultConfig() *Config {
 			Interval:    Duration(DefaultInterval),
 			Concurrency: DefaultConcurrency,
 			Retention:   Duration(DefaultRetention),
+			SettleTime:  Duration(DefaultSettleTime),
 		},
 		API: API{
 			Timeout:           Duration(DefaultTimeout),

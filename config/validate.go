@@ -63,6 +63,9 @@ func validate(cfg *Config, l *errorList) {
 	if cfg.Polling.Retention < 0 {
 		l.add("polling.retention", "must not be negative, got %s", cfg.Polling.Retention)
 	}
+	if cfg.Polling.SettleTime < 0 {
+		l.add("polling.settle_time", "must not be negative, got %s", cfg.Polling.SettleTime)
+	}
 
 	positiveDuration(l, "api.timeout", cfg.API.Timeout)
 	if cfg.API.MaxRetries < 0 {

@@ -162,6 +162,7 @@ func (p *Poller) next(ctx context.Context, a *account, until time.Time) (*cluste
 		}
 		a.inflight++
 		c := a.clusterOf(pk.a)
+		c.spent.add(time.Now())
 		p.mu.Unlock()
 		return c, pk, true
 	}

@@ -96,10 +96,9 @@ func (m *pollerMetrics) init(clusterID string) {
 	}
 }
 
-// called counts a call started; p.mu is not held.
+// called counts a call started.
 func (m *pollerMetrics) called(c *cluster, work string) {
 	m.calls.WithLabelValues(c.id, work).Inc()
-	c.spent.add(time.Now())
 }
 
 func (m *pollerMetrics) listed(clusterID string, d time.Duration) {

@@ -63,8 +63,9 @@ type savedJob struct {
 
 // savedMark says whether the state changed since it was last written.
 type savedMark struct {
-	dirty bool
-	last  time.Time
+	dirty   bool
+	failing bool // the last write failed: say so once, not every minute
+	last    time.Time
 }
 
 func (m *savedMark) touch() { m.dirty = true }
@@ -86,17 +87,23 @@ func (p *Poller) saveState(force bool) error {
 		return nil
 	}
 	st := p.snapshotStateLocked(now)
-	p.saved = savedMark{last: now}
+	p.saved.dirty, p.saved.last = false, now
 	p.mu.Unlock()
 
 	// Snapshots are immutable, so encoding them needs no lock.
 	err := statefile.Write(p.opts.StatePath, stateKind, stateVersion, st)
-	if err != nil {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case err != nil && !p.saved.failing:
 		level.Warn(p.logger).Log("msg", "cannot write the state file; a restart will describe every job again", "err", err)
-		p.mu.Lock()
-		p.saved.dirty = true
-		p.mu.Unlock()
+	case err == nil && p.saved.failing:
+		level.Info(p.logger).Log("msg", "the state file is written again", "path", p.opts.StatePath)
 	}
+	if err != nil {
+		p.saved.dirty = true
+	}
+	p.saved.failing = err != nil
 	return err
 }
 
@@ -152,7 +159,7 @@ func (p *Poller) restoreLocked() {
 		}
 		jobs += c.t.restore(sc, now)
 	}
-	p.saved = savedMark{last: now}
+	p.saved.last = now
 	level.Info(p.logger).Log("msg", "restored the state file", "path", p.opts.StatePath, "jobs", jobs, "saved", st.Saved.UTC().Format(time.RFC3339))
 }
 
@@ -160,8 +167,8 @@ func (p *Poller) restoreLocked() {
 // how many jobs it took.
 func (t *targets) restore(sc savedCluster, now time.Time) int {
 	for _, tid := range sc.Tombstones {
-		if _, tracked := t.jobs[tid]; !tracked {
-			t.tombstones[tid] = struct{}{}
+		if j := t.jobs[tid]; j == nil || !j.attempted {
+			t.bury(tid) // admitted by the configuration a moment ago, not yet asked
 		}
 	}
 	for _, r := range sc.Ranges {

@@ -94,18 +94,6 @@ func (t *targets) configure(s ClusterSpec, now time.Time) {
 	t.ag.setListing(t.discovery, now)
 }
 
-func sameKeys[V1, V2 any](a map[string]V1, b map[string]V2) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k := range a {
-		if _, ok := b[k]; !ok {
-			return false
-		}
-	}
-	return true
-}
-
 // isParentSummary reports whether a listed job is an array job listed by its
 // array id, which the service does not describe.
 func isParentSummary(s client.JobSummary) bool {

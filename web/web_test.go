@@ -101,6 +101,14 @@ func TestLandingAndStatusPages(t *testing.T) {
 			Source: "static", Class: "active",
 			Info:        &client.JobInfo{JobID: "7", JobName: `<script>alert("x")</script>`, State: "Running"},
 			LastSuccess: now.Add(-90 * time.Second),
+			MaxAge:      30 * time.Second, // 90 s old against a 30 s target: overdue
+		},
+		{
+			Key:    collector.JobKey{ClusterID: "ehpc-hz-1", JobID: "9"},
+			Source: "static", Class: "active",
+			Info:        &client.JobInfo{JobID: "9", State: "Running"},
+			LastSuccess: now.Add(-20 * time.Second),
+			MaxAge:      30 * time.Second,
 		},
 		{
 			Key:    collector.JobKey{ClusterID: "ehpc-hz-1", JobID: "8"},
@@ -116,7 +124,8 @@ func TestLandingAndStatusPages(t *testing.T) {
 	if strings.Contains(body, "<script>") {
 		t.Fatalf("status page did not escape a job name:\n%s", body)
 	}
-	for _, want := range []string{"&lt;script&gt;", "Throttling.User", "2 jobs tracked, 1 with a failing last poll", "never", "1m30s"} {
+	for _, want := range []string{"&lt;script&gt;", "Throttling.User", "3 jobs tracked, 1 with a failing last poll, 1 with data older than their target",
+		"never", `<td class="overdue">1m30s (overdue)</td><td>30s</td>`, "<td>20s</td><td>30s</td>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("status page lacks %q", want)
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/config"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/accounts"
@@ -33,7 +34,9 @@ type Options struct {
 	// Shard and TotalShards come from flags; they are here because the
 	// poller checks them together with the config's polling settings.
 	Shard, TotalShards int
-	Logger             log.Logger
+	// StatePath is the poller's state file (--storage.path); "" keeps none.
+	StatePath string
+	Logger    log.Logger
 	// Registerer takes the poller's metrics; Check registers nothing.
 	Registerer prometheus.Registerer
 }
@@ -141,7 +144,12 @@ func prepare(cfg *config.Config, o Options) (*plan, error) {
 		polling: poller.Options{
 			Interval:    time.Duration(cfg.Polling.Interval),
 			Retention:   time.Duration(cfg.Polling.Retention),
+			Settle:      time.Duration(cfg.Polling.SettleTime),
 			Concurrency: cfg.Polling.Concurrency,
+			// Twice what the client can take, so the bound only ends calls
+			// that would otherwise never end.
+			CallTimeout: 2 * client.CallBound(time.Duration(cfg.API.Timeout), cfg.API.MaxRetries),
+			StatePath:   o.StatePath,
 			Shard:       o.Shard,
 			TotalShards: o.TotalShards,
 			Logger:      o.Logger,
