@@ -1,4 +1,4 @@
-package poller
+package blackbox
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
@@ -35,7 +36,7 @@ func TestFaultServerErrors(t *testing.T) {
 			if got := float64(r.simCalls(tc.code)); got != want {
 				t.Errorf("simulator answered %s %v times, want %v (each job tried 1+%d times)", tc.code, got, want, retries)
 			}
-			if got := r.apiRequests(actionDescribe, tc.code); got != want {
+			if got := r.apiRequests(client.ActionDescribeServerlessJobs, tc.code); got != want {
 				t.Errorf("api_requests_total{code=%s} = %v, want %v", tc.code, got, want)
 			}
 			r.expectStale(tc.code, 1)
@@ -78,7 +79,7 @@ func TestFaultTimeoutLongerThanThePollBudget(t *testing.T) {
 	r.cycle()
 	r.expectStale("Timeout", 1)
 	// Each call was cut by the budget: no retry was started after it.
-	if got := r.apiRequests(actionDescribe, "Timeout"); got != float64(len(r.jobs)) {
+	if got := r.apiRequests(client.ActionDescribeServerlessJobs, "Timeout"); got != float64(len(r.jobs)) {
 		t.Errorf("api_requests_total{code=Timeout} = %v, want one per job", got)
 	}
 	r.recover("Timeout", 1)
@@ -95,7 +96,7 @@ func TestFaultTimeoutOfEachAttempt(t *testing.T) {
 	}
 	r.cycle()
 	want := float64(len(r.jobs) * (1 + retries))
-	if got := r.apiRequests(actionDescribe, "Timeout"); got != want {
+	if got := r.apiRequests(client.ActionDescribeServerlessJobs, "Timeout"); got != want {
 		t.Errorf("api_requests_total{code=Timeout} = %v, want %v", got, want)
 	}
 	r.expectStale("Timeout", 1)
@@ -114,7 +115,7 @@ func TestFaultConnectionRefused(t *testing.T) {
 	r.srv.stop()
 	r.cycle()
 	want := float64(len(r.jobs) * (1 + retries))
-	if got := r.apiRequests(actionDescribe, "ConnectionError"); got != want {
+	if got := r.apiRequests(client.ActionDescribeServerlessJobs, "ConnectionError"); got != want {
 		t.Errorf("api_requests_total{code=ConnectionError} = %v, want %v", got, want)
 	}
 	r.expectStale("ConnectionError", 1)
@@ -136,7 +137,7 @@ func TestFaultConnectionReset(t *testing.T) {
 	r.sim.ResetCalls()
 	r.cycle()
 	want := int64(len(r.jobs) * (1 + retries))
-	if got := r.apiRequests(actionDescribe, "ConnectionError"); got != float64(want) {
+	if got := r.apiRequests(client.ActionDescribeServerlessJobs, "ConnectionError"); got != float64(want) {
 		t.Errorf("api_requests_total{code=ConnectionError} = %v, want %d", got, want)
 	}
 	// The simulator counts a dropped connection after dropping it, so the

@@ -1,4 +1,4 @@
-package poller
+package blackbox
 
 import (
 	"bytes"
@@ -22,7 +22,9 @@ import (
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/proctest"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/poller"
 )
 
 // The fault matrix runs the real poller with the real client against the
@@ -42,6 +44,11 @@ const (
 
 // rigEpoch pins the simulated world so answers are the same on every run.
 var rigEpoch = time.Date(2024, 6, 1, 8, 0, 0, 0, time.UTC)
+
+// rigPollerStart is where the poller's clock starts. That clock is the
+// rig's, not the simulated world's: each cycle moves it one minute, so the
+// age of kept data is exact.
+var rigPollerStart = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 
 // rigScenario: two jobs that run for good, so every good answer says Running.
 func rigScenario() *simulator.Scenario {
@@ -91,9 +98,9 @@ type faultRig struct {
 	api   *client.Client
 	reg   *prometheus.Registry
 	store *collector.Store
-	clock *fakeClock
-	p     *Poller
-	logs  *lockedBuffer
+	clock *simulator.ManualClock
+	p     *poller.Poller
+	logs  *proctest.TailBuffer
 	jobs  []string
 	// scrapeURL serves the store and the registry as the exporter does.
 	scrapeURL string
@@ -131,8 +138,8 @@ func newRig(t *testing.T, o rigOptions) *faultRig {
 	if err != nil {
 		t.Fatalf("simulator: %v", err)
 	}
-	r := &faultRig{t: t, sim: sim, skew: skew, clock: newFakeClock(), reg: prometheus.NewRegistry(),
-		logs: &lockedBuffer{}, jobs: o.JobIDs}
+	r := &faultRig{t: t, sim: sim, skew: skew, clock: simulator.NewManualClock(rigPollerStart), reg: prometheus.NewRegistry(),
+		logs: proctest.NewTailBuffer(logKeep), jobs: o.JobIDs}
 	r.front = &frontDoor{next: sim, record: !o.Soak}
 	r.srv = startRestartable(t, r.front)
 	r.cred = &switchCredential{}
@@ -146,7 +153,7 @@ func newRig(t *testing.T, o rigOptions) *faultRig {
 		Timeout:          o.Timeout,
 		MaxRetries:       o.MaxRetries,
 		MaxResponseBytes: o.MaxBytes,
-		Observer:         NewAPIMetrics(r.reg),
+		Observer:         poller.NewAPIMetrics(r.reg),
 		Concurrency:      o.Concurrency,
 	})
 	if err != nil {
@@ -156,22 +163,22 @@ func newRig(t *testing.T, o rigOptions) *faultRig {
 	if err != nil {
 		t.Fatalf("store: %v", err)
 	}
-	spec := ClusterSpec{ClusterID: rigCluster, RegionID: rigRegion, API: r.api, Account: "acct", JobIDs: o.JobIDs}
+	spec := poller.ClusterSpec{ClusterID: rigCluster, RegionID: rigRegion, API: r.api, Account: "acct", JobIDs: o.JobIDs}
 	if o.Discovery {
-		spec.Discovery = &DiscoverySpec{}
+		spec.Discovery = &poller.DiscoverySpec{}
 	}
 	logger := log.NewLogfmtLogger(r.logs)
 	if o.Soak {
 		logger = log.NewLogfmtLogger(io.Discard)
 	}
-	r.p, err = New(r.store, Options{
+	r.p, err = poller.New(r.store, poller.Options{
 		Interval:    o.Budget,
 		Retention:   time.Hour,
 		Concurrency: o.Concurrency,
 		Now:         r.clock.Now,
 		Logger:      logger,
 		Registerer:  r.reg,
-	}, []ClusterSpec{spec})
+	}, []poller.ClusterSpec{spec})
 	if err != nil {
 		t.Fatalf("poller: %v", err)
 	}
@@ -189,7 +196,7 @@ func newRig(t *testing.T, o rigOptions) *faultRig {
 // cycle advances the poller's clock by a minute and runs one cycle.
 func (r *faultRig) cycle() {
 	r.t.Helper()
-	r.clock.Add(time.Minute)
+	r.clock.Advance(time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	r.p.RunCycle(ctx)
@@ -214,8 +221,8 @@ func (r *faultRig) expectFresh() {
 			r.t.Fatalf("job %s after a good cycle: code %q, info %v, last success %v (now %v)",
 				id, s.LastErrorCode, s.Info != nil, s.LastSuccess, r.clock.Now())
 		}
-		m.want(r.t, jobSeries("ehpc_serverless_job_state", id, "state", "Running"), 1)
-		m.want(r.t, jobSeries("ehpc_serverless_job_last_poll_success_timestamp_seconds", id), float64(r.clock.Now().Unix()))
+		m.want(r.t, jobSeries("ehpc_serverless_job_state", rigCluster, id, "state", "Running"), 1)
+		m.want(r.t, jobSeries("ehpc_serverless_job_last_poll_success_timestamp_seconds", rigCluster, id), float64(r.clock.Now().Unix()))
 	}
 }
 
@@ -242,11 +249,11 @@ func (r *faultRig) expectStale(code string, n float64, ids ...string) {
 		if s.LastErrorMessage == "" || strings.ContainsAny(s.LastErrorMessage, "\r\n") {
 			r.t.Errorf("job %s: error message %q should be one non-empty line", id, s.LastErrorMessage)
 		}
-		m.want(r.t, jobSeries("ehpc_serverless_job_state", id, "state", "Running"), 1)
-		m.want(r.t, jobSeries("ehpc_serverless_job_info", id, "job_name", jobName(id), "queue", "comp",
+		m.want(r.t, jobSeries("ehpc_serverless_job_state", rigCluster, id, "state", "Running"), 1)
+		m.want(r.t, jobSeries("ehpc_serverless_job_info", rigCluster, id, "job_name", jobName(id), "queue", "comp",
 			"user", jobUser(id), "array_job_id", "", "array_index", ""), 1)
-		m.want(r.t, jobSeries("ehpc_serverless_job_last_poll_success_timestamp_seconds", id), float64(r.goodAt.Unix()))
-		m.want(r.t, jobSeries("ehpc_serverless_job_poll_errors_total", id, "code", code), n)
+		m.want(r.t, jobSeries("ehpc_serverless_job_last_poll_success_timestamp_seconds", rigCluster, id), float64(r.goodAt.Unix()))
+		m.want(r.t, jobSeries("ehpc_serverless_job_poll_errors_total", rigCluster, id, "code", code), n)
 	}
 	if age := r.clock.Now().Sub(r.goodAt); age <= 0 {
 		r.t.Errorf("the poller clock did not move; the data age would not show")
@@ -266,7 +273,7 @@ func (r *faultRig) recover(code string, n float64, ids ...string) {
 	r.healthy()
 	m := r.scrape()
 	for _, id := range ids {
-		m.want(r.t, jobSeries("ehpc_serverless_job_poll_errors_total", id, "code", code), n)
+		m.want(r.t, jobSeries("ehpc_serverless_job_poll_errors_total", rigCluster, id, "code", code), n)
 	}
 }
 
@@ -324,59 +331,14 @@ func (r *faultRig) scrape() exposed {
 	if err != nil || resp.StatusCode != http.StatusOK {
 		r.t.Fatalf("scrape: status %d, err %v", resp.StatusCode, err)
 	}
-	return parseExposition(string(body))
+	return exposed{raw: string(body), samples: parseSamples(r.t, string(body))}
 }
 
-// exposed maps each series of a text exposition to its value.
+// exposed is one scrape: its text, for the checks that look for what must
+// not be in it, and its samples.
 type exposed struct {
-	raw    string
-	series map[string]float64
-}
-
-func parseExposition(text string) exposed {
-	e := exposed{raw: text, series: map[string]float64{}}
-	for _, line := range strings.Split(text, "\n") {
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		if i < 0 {
-			continue
-		}
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if err != nil {
-			continue
-		}
-		e.series[line[:i]] = v
-	}
-	return e
-}
-
-func (e exposed) get(series string) (float64, bool) {
-	v, ok := e.series[series]
-	return v, ok
-}
-
-func (e exposed) want(t *testing.T, series string, v float64) {
-	t.Helper()
-	got, ok := e.series[series]
-	switch {
-	case !ok:
-		t.Errorf("/metrics lacks %s", series)
-	case got != v:
-		t.Errorf("%s = %v, want %v", series, got, v)
-	}
-}
-
-// jobSeries formats a job series as the renderer writes it.
-func jobSeries(name, jobID string, labelPairs ...string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s{cluster_id=%q,job_id=%q", name, rigCluster, jobID)
-	for i := 0; i+1 < len(labelPairs); i += 2 {
-		fmt.Fprintf(&b, ",%s=%q", labelPairs[i], labelPairs[i+1])
-	}
-	b.WriteByte('}')
-	return b.String()
+	raw string
+	samples
 }
 
 // duplicateEntries repeats every entry of the answer's list field.
@@ -569,22 +531,4 @@ func (c *skewClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return time.Now().Add(c.skew)
-}
-
-// lockedBuffer collects log lines written from many goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -1,10 +1,11 @@
-package poller
+package blackbox
 
 import (
 	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
@@ -32,7 +33,7 @@ func TestFaultListingFailureRemovesNothing(t *testing.T) {
 			m := r.scrape()
 			m.want(t, `ehpc_serverless_exporter_jobs_tracked{cluster_id="`+rigCluster+`",source="discovered"}`, 3)
 			if got, _ := m.get(fmt.Sprintf(`ehpc_serverless_exporter_api_requests_total{action=%q,cluster_id=%q,code=%q}`,
-				actionList, rigCluster, tc.code)); got < 1 {
+				client.ActionListServerlessJobs, rigCluster, tc.code)); got < 1 {
 				t.Errorf("the failed listing is not counted under %s", tc.code)
 			}
 			if log := r.logs.String(); !strings.Contains(log, "listing jobs failed") || !strings.Contains(log, "code="+tc.code) {

@@ -1,7 +1,8 @@
-package poller
+package blackbox
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"os"
 	"runtime"
@@ -11,11 +12,12 @@ import (
 	"time"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/proctest"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
 // soakCyclesEnv sets the number of poll cycles of the soak; the default keeps
-// CI short. A long run: EHPC_SOAK_CYCLES=20000 go test -run TestSoak ./collector/
+// CI short. A long run: EHPC_SOAK_CYCLES=20000 go test -run TestSoak ./test/blackbox/
 const soakCyclesEnv = "EHPC_SOAK_CYCLES"
 
 const defaultSoakCycles = 150
@@ -75,13 +77,19 @@ func TestSoakFaultsOnAndOff(t *testing.T) {
 	r.healthy()
 
 	r.quiesce()
-	deadline := time.Now().Add(10 * time.Second)
-	for runtime.NumGoroutine() > baseGoroutines {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines after %d cycles, %d before:\n%s", runtime.NumGoroutine(), cycles, baseGoroutines, goroutineDump())
+	// Registered last, this runs first when the wait fails: the dump shows
+	// the goroutines as they were, before the rig's cleanups end any.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("goroutines:\n%s", goroutineDump())
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	})
+	proctest.Eventually(t, 10*time.Second, 10*time.Millisecond,
+		fmt.Sprintf("the goroutines after %d cycles to come back to the %d before", cycles, baseGoroutines),
+		func() (bool, string) {
+			n := runtime.NumGoroutine()
+			return n <= baseGoroutines, fmt.Sprintf("%d goroutines", n)
+		})
 	heap := liveHeap()
 	t.Logf("%d cycles: goroutines %d -> %d, live heap %d KiB -> %d KiB", cycles, baseGoroutines, runtime.NumGoroutine(), baseHeap>>10, heap>>10)
 	if heap > baseHeap+soakHeapSlack {
@@ -117,17 +125,10 @@ func (r *faultRig) quiesce() {
 	r.t.Helper()
 	r.srv.stop()
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	proctest.Eventually(r.t, 10*time.Second, 10*time.Millisecond, "the connection goroutines to end", func() (bool, string) {
 		dump := goroutineDump()
-		if !strings.Contains(dump, "net/http.(*persistConn)") && !strings.Contains(dump, "net/http.(*conn).serve") {
-			return
-		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("connection goroutines did not end:\n%s", dump)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return !strings.Contains(dump, "net/http.(*persistConn)") && !strings.Contains(dump, "net/http.(*conn).serve"), dump
+	})
 }
 
 func goroutineDump() string {

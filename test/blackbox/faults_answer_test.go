@@ -1,10 +1,11 @@
-package poller
+package blackbox
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
@@ -34,7 +35,7 @@ func TestFaultUndecodableAnswers(t *testing.T) {
 			if got := r.sim.Calls().Total; got != int64(2*len(r.jobs)) {
 				t.Errorf("%d calls over 2 cycles, want one per job and cycle: a decode error is not retried", got)
 			}
-			if got := r.apiRequests(actionDescribe, "DecodeError"); got != float64(2*len(r.jobs)) {
+			if got := r.apiRequests(client.ActionDescribeServerlessJobs, "DecodeError"); got != float64(2*len(r.jobs)) {
 				t.Errorf("api_requests_total{code=DecodeError} = %v", got)
 			}
 			r.expectStale("DecodeError", 2)
@@ -56,7 +57,7 @@ func TestFaultOversizedBody(t *testing.T) {
 	}
 	r.sim.ResetCalls()
 	r.cycle()
-	if got := r.apiRequests(actionDescribe, "ResponseTooLarge"); got != float64(len(r.jobs)) {
+	if got := r.apiRequests(client.ActionDescribeServerlessJobs, "ResponseTooLarge"); got != float64(len(r.jobs)) {
 		t.Errorf("api_requests_total{code=ResponseTooLarge} = %v, want one per job (not retried)", got)
 	}
 	r.expectStale("ResponseTooLarge", 1)
@@ -98,7 +99,7 @@ func TestFaultTolerableAnswers(t *testing.T) {
 			}
 			r.healthy()
 			after := r.scrape()
-			for series, v := range before.series {
+			for series, v := range before.samples {
 				if !strings.HasPrefix(series, "ehpc_serverless_job_") && !strings.HasPrefix(series, "ehpc_serverless_container") {
 					continue
 				}
@@ -125,14 +126,14 @@ func TestFaultUnknownJobID(t *testing.T) {
 		t.Fatalf("unknown job: info %v, code %q, errors %v", s.Info, s.LastErrorCode, s.PollErrors)
 	}
 	m := r.scrape()
-	m.want(t, jobSeries("ehpc_serverless_job_poll_errors_total", "9", "code", "JobNotFound"), 2)
-	if _, ok := m.get(jobSeries("ehpc_serverless_job_last_poll_success_timestamp_seconds", "9")); ok {
+	m.want(t, jobSeries("ehpc_serverless_job_poll_errors_total", rigCluster, "9", "code", "JobNotFound"), 2)
+	if _, ok := m.get(jobSeries("ehpc_serverless_job_last_poll_success_timestamp_seconds", rigCluster, "9")); ok {
 		t.Errorf("a job never described has a last-success time")
 	}
-	if _, ok := m.get(jobSeries("ehpc_serverless_job_state", "9", "state", "Running")); ok {
+	if _, ok := m.get(jobSeries("ehpc_serverless_job_state", rigCluster, "9", "state", "Running")); ok {
 		t.Errorf("a job never described has a state")
 	}
-	m.want(t, jobSeries("ehpc_serverless_job_state", "1", "state", "Running"), 1)
+	m.want(t, jobSeries("ehpc_serverless_job_state", rigCluster, "1", "state", "Running"), 1)
 
 	r.sim.Advance(15 * time.Minute) // the job is submitted
 	r.cycle()
@@ -140,7 +141,7 @@ func TestFaultUnknownJobID(t *testing.T) {
 	if s.Info == nil || s.LastErrorCode != "" || s.Info.State != "Running" {
 		t.Fatalf("the job did not appear once it existed: %+v", s)
 	}
-	r.scrape().want(t, jobSeries("ehpc_serverless_job_state", "9", "state", "Running"), 1)
+	r.scrape().want(t, jobSeries("ehpc_serverless_job_state", rigCluster, "9", "state", "Running"), 1)
 }
 
 // An answer about another job than the one asked for is refused for the job

@@ -1,10 +1,11 @@
-package poller
+package blackbox
 
 import (
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
@@ -36,11 +37,11 @@ func TestFaultThrottlingBurstHonoursTheAnnouncedWait(t *testing.T) {
 	if got := r.simCalls("Throttling.User"); got != 2 {
 		t.Errorf("simulator answered Throttling.User %d times, want 2", got)
 	}
-	if got := r.apiRequests(actionDescribe, "Throttling.User"); got != 2 {
+	if got := r.apiRequests(client.ActionDescribeServerlessJobs, "Throttling.User"); got != 2 {
 		t.Errorf("api_requests_total{code=Throttling.User} = %v, want 2", got)
 	}
 	m := r.scrape()
-	if _, ok := m.get(jobSeries("ehpc_serverless_job_poll_errors_total", "1", "code", "Throttling.User")); ok {
+	if _, ok := m.get(jobSeries("ehpc_serverless_job_poll_errors_total", rigCluster, "1", "code", "Throttling.User")); ok {
 		t.Errorf("a burst the retries absorbed must not count as a failed poll")
 	}
 }
@@ -63,7 +64,7 @@ func TestFaultThrottlingSustainedMakesNoRetryStorm(t *testing.T) {
 	if got := r.sim.Calls().Total; got != want {
 		t.Fatalf("%d calls reached the service over %d throttled cycles of %d jobs, want exactly %d", got, cycles, len(r.jobs), want)
 	}
-	if got := r.apiRequests(actionDescribe, "Throttling.User"); got != float64(want) {
+	if got := r.apiRequests(client.ActionDescribeServerlessJobs, "Throttling.User"); got != float64(want) {
 		t.Errorf("api_requests_total{code=Throttling.User} = %v, want %d", got, want)
 	}
 	r.expectStale("Throttling.User", cycles)

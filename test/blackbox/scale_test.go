@@ -1,4 +1,4 @@
-package poller
+package blackbox
 
 import (
 	"bytes"
@@ -13,11 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/poller"
 )
 
 // The scale rig runs the real poller with the real client against the real
@@ -39,11 +40,12 @@ type scaleRig struct {
 	sim   *simulator.Simulator
 	clock *simulator.ManualClock
 	store *collector.Store
-	p     *Poller
+	reg   *prometheus.Registry
+	p     *poller.Poller
 }
 
 // newScaleRig serves sc and polls every cluster of it with discovery d.
-func newScaleRig(tb testing.TB, sc *simulator.Scenario, d DiscoverySpec, retention time.Duration) *scaleRig {
+func newScaleRig(tb testing.TB, sc *simulator.Scenario, d poller.DiscoverySpec, retention time.Duration) *scaleRig {
 	tb.Helper()
 	clock := simulator.NewManualClock(sc.Epoch)
 	sim, err := simulator.New(simulator.Options{
@@ -71,23 +73,25 @@ func newScaleRig(tb testing.TB, sc *simulator.Scenario, d DiscoverySpec, retenti
 	if err != nil {
 		tb.Fatalf("store: %v", err)
 	}
-	var specs []ClusterSpec
+	var specs []poller.ClusterSpec
 	for _, c := range sc.Clusters {
 		dc := d
-		specs = append(specs, ClusterSpec{ClusterID: c.ID, RegionID: "cn-hangzhou", API: api, Account: "acct", Discovery: &dc})
+		specs = append(specs, poller.ClusterSpec{ClusterID: c.ID, RegionID: "cn-hangzhou", API: api, Account: "acct", Discovery: &dc})
 	}
-	p, err := New(store, Options{
+	reg := prometheus.NewRegistry()
+	p, err := poller.New(store, poller.Options{
 		// The budget of a cycle is real time: generous, so that a slow
 		// machine or the race detector never skips a describe.
 		Interval:    10 * time.Minute,
 		Retention:   retention,
 		Concurrency: 8,
 		Now:         clock.Now,
+		Registerer:  reg,
 	}, specs)
 	if err != nil {
 		tb.Fatalf("poller: %v", err)
 	}
-	return &scaleRig{tb: tb, sc: sc, sim: sim, clock: clock, store: store, p: p}
+	return &scaleRig{tb: tb, sc: sc, sim: sim, clock: clock, store: store, reg: reg, p: p}
 }
 
 // cycle moves the clock one step, runs one cycle of every cluster and
@@ -175,8 +179,16 @@ func (r *scaleRig) exposition() string {
 	return b.String()
 }
 
-func (r *scaleRig) gauge(clusterID, action string) float64 {
-	return testutil.ToFloat64(r.p.metrics.calls.WithLabelValues(clusterID, action))
+// cycleCalls is what the poller says the last cycle of a cluster cost, by
+// action, as its own metrics show it.
+func (r *scaleRig) cycleCalls(clusterID, action string) float64 {
+	r.tb.Helper()
+	series := fmt.Sprintf("ehpc_serverless_exporter_poll_cycle_api_calls{action=%q,cluster_id=%q}", action, clusterID)
+	v, ok := gatherSamples(r.tb, r.reg).get(series)
+	if !ok {
+		r.tb.Fatalf("the poller's registry lacks %s", series)
+	}
+	return v
 }
 
 // Once every finished job is frozen, a cycle makes exactly one call per list
@@ -187,7 +199,7 @@ func TestScaleSteadyStateCallsEqualTheLowerBound(t *testing.T) {
 		t.Skip("polls 2,000 simulated jobs over HTTP")
 	}
 	sc := simulator.Generate(simulator.GenerateOptions{Jobs: 2000, Clusters: 2, Seed: 5})
-	r := newScaleRig(t, sc, DiscoverySpec{}, 30*24*time.Hour)
+	r := newScaleRig(t, sc, poller.DiscoverySpec{}, 30*24*time.Hour)
 	all := func(simulator.Job) bool { return true }
 	everyJob, pages := r.expect(all, all)
 	if len(everyJob) != 2000 || pages != 20 {
@@ -214,8 +226,8 @@ func TestScaleSteadyStateCallsEqualTheLowerBound(t *testing.T) {
 		}
 		var gd, gl float64
 		for _, c := range sc.Clusters {
-			gd += r.gauge(c.ID, actionDescribe)
-			gl += r.gauge(c.ID, actionList)
+			gd += r.cycleCalls(c.ID, client.ActionDescribeServerlessJobs)
+			gl += r.cycleCalls(c.ID, client.ActionListServerlessJobs)
 		}
 		if gd != float64(d) || gl != float64(l) {
 			t.Fatalf("steady cycle %d: the poll_cycle_api_calls gauges say %v describes and %v list pages, the simulator %d and %d", k, gd, gl, d, l)
@@ -252,7 +264,7 @@ func TestScaleDiscoveredJobsAppearAndAgeOut(t *testing.T) {
 	running := []simulator.Phase{{At: 0, State: simulator.StatePending}, {At: time.Minute, State: simulator.StateRunning}}
 	cl.Jobs = append(cl.Jobs, simulator.Job{ID: "late", Name: "late", Queue: "comp", User: "u", Submit: 90 * time.Minute, Timeline: running})
 	const window = 6 * time.Hour
-	r := newScaleRig(t, sc, DiscoverySpec{SubmittedWithin: window}, 30*24*time.Hour)
+	r := newScaleRig(t, sc, poller.DiscoverySpec{SubmittedWithin: window}, 30*24*time.Hour)
 	inWindow := func(j simulator.Job) bool {
 		now := r.elapsed()
 		return j.Submit <= now && now-j.Submit <= window
@@ -303,7 +315,7 @@ func TestScaleRetentionRemovesSeries(t *testing.T) {
 	}
 	sc := simulator.Generate(simulator.GenerateOptions{Jobs: 1000, Seed: 13})
 	const retention = 24 * time.Hour
-	r := newScaleRig(t, sc, DiscoverySpec{}, retention)
+	r := newScaleRig(t, sc, poller.DiscoverySpec{}, retention)
 	all := func(simulator.Job) bool { return true }
 	active := func(j simulator.Job) bool { return jobEnd(j) > r.elapsed() }
 	kept := func(j simulator.Job) bool { return r.elapsed()-jobEnd(j) <= retention }
@@ -339,7 +351,7 @@ func TestScaleGzipAnswerIsTheIdentityAnswer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("polls 1,000 simulated jobs over HTTP")
 	}
-	r := newScaleRig(t, simulator.Generate(simulator.GenerateOptions{Jobs: 1000, Seed: 3}), DiscoverySpec{}, 30*24*time.Hour)
+	r := newScaleRig(t, simulator.Generate(simulator.GenerateOptions{Jobs: 1000, Seed: 3}), poller.DiscoverySpec{}, 30*24*time.Hour)
 	r.cycle()
 	srv := httptest.NewServer(collector.Handler(r.store, nil, nil))
 	defer srv.Close()

@@ -1,4 +1,4 @@
-package poller
+package blackbox
 
 import (
 	"fmt"
@@ -42,7 +42,7 @@ func TestFaultNotAuthorized(t *testing.T) {
 	if got := r.sim.Calls().Total; got != int64(2*len(r.jobs)) {
 		t.Errorf("%d calls over 2 cycles, want one per job and cycle: NotAuthorized is final", got)
 	}
-	if got := r.apiRequests(actionDescribe, "NotAuthorized"); got != float64(2*len(r.jobs)) {
+	if got := r.apiRequests(client.ActionDescribeServerlessJobs, "NotAuthorized"); got != float64(2*len(r.jobs)) {
 		t.Errorf("api_requests_total{code=NotAuthorized} = %v", got)
 	}
 	r.expectStale("NotAuthorized", 2)
