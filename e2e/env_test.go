@@ -173,7 +173,7 @@ func startWorld(t *testing.T, bin, prometheusBin string, rules []byte) *world {
 	dir := t.TempDir()
 	w := &world{started: time.Now()}
 
-	simAddr := freeAddr(t)
+	simAddr := proctest.AddrFor(t)
 	w.sim = start(t, dir, "simulator", credentialEnv, bin, "simulate", "--listen-address="+simAddr)
 
 	configFile := filepath.Join(dir, "exporter.yml")
@@ -181,14 +181,14 @@ func startWorld(t *testing.T, bin, prometheusBin string, rules []byte) *world {
 	if out, err := run(dir, bin, "--config.file="+configFile, "--config.check"); err != nil {
 		t.Fatalf("the suite's exporter configuration is invalid: %v\n%s", err, out)
 	}
-	exporterAddr := freeAddr(t)
+	exporterAddr := proctest.AddrFor(t)
 	w.exporterURL = "http://" + exporterAddr
 	w.exporter = start(t, dir, "exporter", credentialEnv, bin,
 		"--config.file="+configFile, "--web.listen-address="+exporterAddr, "--log.level=debug")
 
 	write(t, filepath.Join(dir, "rules.yml"), string(shortenFor(t, rules, shortFor)))
 	write(t, filepath.Join(dir, "prometheus.yml"), prometheusConfig(exporterAddr))
-	promAddr := freeAddr(t)
+	promAddr := proctest.AddrFor(t)
 	w.prom = start(t, dir, "prometheus", nil, prometheusBin,
 		"--config.file="+filepath.Join(dir, "prometheus.yml"),
 		"--storage.tsdb.path="+filepath.Join(dir, "tsdb"),

@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -27,62 +26,34 @@ type proc struct {
 // procKeep bounds each process's kept output; a failure prints its end.
 const procKeep = 1 << 20
 
-// start runs bin with args and stops it (SIGTERM, then SIGKILL) when the test ends.
+// start runs bin with args in dir, and stops it when the test ends.
 func start(t *testing.T, dir, name string, env []string, bin string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
-	p, err := proctest.Start(cmd, procKeep)
-	if err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		_ = p.Stop(15 * time.Second)
-		if t.Failed() {
-			t.Logf("--- last lines of the %s log:\n%s", name, p.Output().LastLines(40))
-		}
-	})
-	return &proc{name: name, Process: p}
-}
-
-// freeAddr returns a loopback address that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	addr, err := proctest.FreeAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return addr
+	return &proc{name: name, Process: proctest.StartFor(t, name, cmd, procKeep)}
 }
 
 // eventually polls cond until it holds or the timeout passes; cond returns
 // whether it holds and a description of what it saw, for the failure message.
-// Any of the watched processes exiting ends the wait at once.
+// Any of the watched processes exiting ends the wait at once. Every half
+// second is often enough: what the suite waits for changes with Prometheus'
+// 2s scrape and evaluation interval.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, string), watch ...*proc) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	tick := time.NewTicker(500 * time.Millisecond)
-	defer tick.Stop()
-	last := ""
-	for {
+	proctest.Eventually(t, timeout, 500*time.Millisecond, what, func() (bool, string) {
 		ok, seen := cond()
 		if ok {
-			return
+			return true, ""
 		}
-		last = seen
 		for _, p := range watch {
 			if p.Exited() {
-				t.Fatalf("%s: %s exited (%v) while waiting; last seen: %s", what, p.name, p.Err(), last)
+				t.Fatalf("%s: %s exited (%v) while waiting; last seen: %s", what, p.name, p.Err(), seen)
 			}
 		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: not within %s; last seen: %s", what, timeout, last)
-		case <-tick.C:
-		}
-	}
+		return false, seen
+	})
 }
 
 // httpOK waits until GET url answers 200.

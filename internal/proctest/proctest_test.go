@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -128,19 +129,15 @@ func TestModuleRootFindsThisModule(t *testing.T) {
 // exits or the deadline passes first.
 func waitOutput(t *testing.T, p *Process, want string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !strings.Contains(p.Output().String(), want) {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("no %q in the output:\n%s", want, p.Output())
-		case <-p.Done():
-			t.Fatalf("the child exited (%v) before saying %q:\n%s", p.Err(), want, p.Output())
-		case <-tick.C:
+	Eventually(t, 20*time.Second, 10*time.Millisecond, fmt.Sprintf("%q in the output", want), func() (bool, string) {
+		if out := p.Output().String(); strings.Contains(out, want) {
+			return true, ""
 		}
-	}
+		if p.Exited() {
+			t.Fatalf("the child exited (%v) before saying %q:\n%s", p.Err(), want, p.Output())
+		}
+		return false, p.Output().String()
+	})
 }
 
 func exitCode(t *testing.T, err error) int {
@@ -261,5 +258,122 @@ func TestFreeAddrIsLoopback(t *testing.T) {
 	}
 	if !strings.HasPrefix(addr, "127.0.0.1:") {
 		t.Fatalf("FreeAddr = %s, not loopback", addr)
+	}
+}
+
+// fakeT runs a test body in a goroutine of its own, so that Fatalf can end it
+// as testing.T does, and records what the helpers did to it.
+type fakeT struct {
+	mu       sync.Mutex
+	failed   bool
+	msgs     []string
+	logs     []string
+	cleanups []func()
+}
+
+func (f *fakeT) Helper() {}
+
+func (f *fakeT) Fatalf(format string, args ...any) {
+	f.mu.Lock()
+	f.failed = true
+	f.msgs = append(f.msgs, fmt.Sprintf(format, args...))
+	f.mu.Unlock()
+	runtime.Goexit()
+}
+
+func (f *fakeT) Logf(format string, args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.logs = append(f.logs, fmt.Sprintf(format, args...))
+}
+
+func (f *fakeT) Cleanup(fn func()) { f.cleanups = append(f.cleanups, fn) }
+
+func (f *fakeT) Failed() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.failed
+}
+
+// run runs body as a test and then its cleanups, last first.
+func (f *fakeT) run(body func(T)) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		body(f)
+	}()
+	<-done
+	for i := len(f.cleanups) - 1; i >= 0; i-- {
+		f.cleanups[i]()
+	}
+}
+
+func TestEventually(t *testing.T) {
+	n := 0
+	ok := &fakeT{}
+	ok.run(func(t T) {
+		Eventually(t, time.Hour, time.Millisecond, "the third call", func() (bool, string) {
+			n++
+			return n == 3, ""
+		})
+	})
+	if ok.Failed() || n != 3 {
+		t.Fatalf("Eventually stopped after %d calls (failed %v: %v), want 3", n, ok.Failed(), ok.msgs)
+	}
+
+	never := &fakeT{}
+	after := false
+	never.run(func(t T) {
+		Eventually(t, 30*time.Millisecond, time.Millisecond, "never", func() (bool, string) { return false, "still no" })
+		after = true
+	})
+	if !never.Failed() || after || len(never.msgs) != 1 || never.msgs[0] != "never: not within 30ms; last seen: still no" {
+		t.Fatalf("a condition that never holds: failed %v, went on %v, messages %q", never.Failed(), after, never.msgs)
+	}
+}
+
+func TestStartForStopsTheChildAndLogsItsEndOnFailure(t *testing.T) {
+	bin := child(t)
+	var p *Process
+	ft := &fakeT{}
+	ft.run(func(ft T) {
+		p = StartFor(ft, "term child", exec.Command(bin, "term"), 1<<10)
+		// Ready means the child's SIGTERM handler is set, so its exit code
+		// shows that StartFor's SIGTERM ended it.
+		Eventually(ft, 20*time.Second, 10*time.Millisecond, "the child to be ready", func() (bool, string) {
+			return strings.Contains(p.Output().String(), "out: ready"), p.Output().String()
+		})
+		ft.Fatalf("fail on purpose")
+	})
+	if len(ft.msgs) != 1 || ft.msgs[0] != "fail on purpose" {
+		t.Fatalf("the test failed for another reason: %q", ft.msgs)
+	}
+	if !p.Exited() || exitCode(t, p.Err()) != 3 {
+		t.Fatalf("the child was not stopped by SIGTERM when the test ended: exited %v, %v", p.Exited(), p.Err())
+	}
+	if len(ft.logs) != 1 || !strings.HasPrefix(ft.logs[0], "--- last lines of the term child log:\n") || !strings.Contains(ft.logs[0], "out: ready") {
+		t.Fatalf("a failed test logged %q, want the end of the child's output", ft.logs)
+	}
+}
+
+func TestServeForServesUntilTheTestEnds(t *testing.T) {
+	ft := &fakeT{}
+	var addr string
+	ft.run(func(ft T) {
+		addr = ServeFor(ft, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "up") }))
+		resp, err := http.Get("http://" + addr + "/")
+		if err != nil {
+			t.Errorf("GET while the test runs: %v", err)
+			return
+		}
+		resp.Body.Close()
+		if !strings.HasPrefix(addr, "127.0.0.1:") || AddrFor(ft) == "" {
+			t.Errorf("serving on %s, not loopback", addr)
+		}
+	})
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	if resp, err := client.Get("http://" + addr + "/"); err == nil {
+		resp.Body.Close()
+		t.Fatalf("still serving after the test ended")
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package blackbox
 
 import (
 	"net/http"
@@ -65,7 +65,7 @@ func TestReliabilityStatusPageEscapesAPIText(t *testing.T) {
 
 	m := e.metrics()
 	m.want(t, `ehpc_serverless_job_info{cluster_id="`+relStatusCluster+`",job_id="1",job_name="<script>alert(\"pwned\")</script>",queue="<b>q</b>",user="u&\"'<img src=x onerror=alert(1)>",array_job_id="",array_index=""}`, 1)
-	m.want(t, relJob("ehpc_serverless_job_poll_errors_total", relStatusCluster, "3", "code", "HTTP502"), 1)
+	m.want(t, jobSeries("ehpc_serverless_job_poll_errors_total", relStatusCluster, "3", "code", "HTTP502"), 1)
 
 	// The landing page lists no API text at all.
 	if _, landing := e.get("/"); strings.Contains(landing, "pwned") {

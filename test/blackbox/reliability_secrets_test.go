@@ -1,4 +1,4 @@
-package main
+package blackbox
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/proctest"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
@@ -41,7 +42,7 @@ func TestReliabilitySecretsNeverShow(t *testing.T) {
 			simulator.Job{ID: "1", Name: "never"})}},
 		Keys: map[string]simulator.Key{relLeakKeyID: {Secret: "the-service-knows-another-secret", SecurityToken: relLeakToken}},
 	})
-	echo := relServe(t, http.HandlerFunc(relEchoSecrets))
+	echo := proctest.ServeFor(t, http.HandlerFunc(relEchoSecrets))
 
 	clusters := relCluster("ehpc-hz-leakgood", good.addr, "1") +
 		relCluster("ehpc-hz-leaksig", otherSecret.addr, "1") +
@@ -52,9 +53,9 @@ func TestReliabilitySecretsNeverShow(t *testing.T) {
 	e.waitReady()
 
 	m := e.metrics()
-	m.want(t, relJob("ehpc_serverless_job_state", "ehpc-hz-leakgood", "1", "state", "Running"), 1)
-	m.want(t, relJob("ehpc_serverless_job_poll_errors_total", "ehpc-hz-leaksig", "1", "code", "SignatureDoesNotMatch"), 1)
-	m.want(t, relJob("ehpc_serverless_job_poll_errors_total", "ehpc-hz-leakecho", "1", "code", "InvalidParameter"), 1)
+	m.want(t, jobSeries("ehpc_serverless_job_state", "ehpc-hz-leakgood", "1", "state", "Running"), 1)
+	m.want(t, jobSeries("ehpc_serverless_job_poll_errors_total", "ehpc-hz-leaksig", "1", "code", "SignatureDoesNotMatch"), 1)
+	m.want(t, jobSeries("ehpc_serverless_job_poll_errors_total", "ehpc-hz-leakecho", "1", "code", "InvalidParameter"), 1)
 
 	seen := map[string]string{}
 	for _, page := range []string{"/", "/status", "/metrics", "/-/healthy", "/-/ready", "/-/reload"} {

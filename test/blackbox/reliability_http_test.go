@@ -1,4 +1,4 @@
-package main
+package blackbox
 
 import (
 	"bufio"
@@ -62,6 +62,7 @@ func relHTTPExporter(t *testing.T, sim *relSim, ids int, args ...string) *relExp
 // auth with a bcrypt hash. Every page wants the password; plain HTTP and an
 // untrusted certificate are refused.
 func TestReliabilityTLSAndBasicAuth(t *testing.T) {
+	t.Parallel()
 	certPEM, keyPEM := relSelfSigned(t)
 	certFile := writeFile(t, "cert.pem", string(certPEM))
 	keyFile := writeFile(t, "key.pem", string(keyPEM))
@@ -216,6 +217,7 @@ func relWantBusy(t *testing.T, e *relExporter) {
 // --web.max-requests=2: two scrapes that do not read hold both places, a
 // third is answered 503 at once, and a place frees when a scraper goes.
 func TestReliabilityMaxRequestsBoundsConcurrentScrapes(t *testing.T) {
+	t.Parallel()
 	sim := relHTTPSim(t, 8, 1<<20)
 	e := relHTTPExporter(t, sim, 8, "--web.max-requests=2")
 	e.waitReady()
@@ -237,6 +239,7 @@ func TestReliabilityMaxRequestsBoundsConcurrentScrapes(t *testing.T) {
 // SIGTERM while a scrape is in flight: the listener closes at once, the
 // scrape is completed to its last byte, and the process exits 0.
 func TestReliabilityGracefulShutdownCompletesInFlightScrape(t *testing.T) {
+	t.Parallel()
 	sim := relHTTPSim(t, 8, 1<<20)
 	e := relHTTPExporter(t, sim, 8, "--web.max-requests=1", "--web.shutdown-timeout=20s")
 	e.waitReady()
@@ -285,6 +288,7 @@ func TestReliabilityGracefulShutdownCompletesInFlightScrape(t *testing.T) {
 // A scraper that never reads does not hold the exporter up beyond
 // --web.shutdown-timeout: it exits 0 and says the scrape was cut.
 func TestReliabilityShutdownTimeoutBoundsStuckScrapes(t *testing.T) {
+	t.Parallel()
 	sim := relHTTPSim(t, 8, 1<<20)
 	e := relHTTPExporter(t, sim, 8, "--web.max-requests=1", "--web.shutdown-timeout=1s")
 	e.waitReady()

@@ -1,14 +1,17 @@
-package main
+package blackbox
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,8 +19,101 @@ import (
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
 )
 
-// Helpers of the reliability tests, which run the built exporter against
-// simulators in this process. Their names start with rel.
+// Helpers of the tests that run the built exporter against simulators in
+// this process. Their names start with rel (for the reliability suite, their
+// first user).
+
+// The module's root, found once per test binary.
+var (
+	rootOnce sync.Once
+	root     string
+	rootErr  error
+)
+
+// moduleRoot is the directory of the module under test, where the exporter
+// is built and the files the tests compare it with are.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
+	rootOnce.Do(func() { root, rootErr = proctest.ModuleRoot(context.Background()) })
+	if rootErr != nil {
+		t.Fatal(rootErr)
+	}
+	return root
+}
+
+// The exporter binary, built once per test binary.
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildPath string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// exporterBinary is the exporter, built as a user builds it.
+func exporterBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the exporter binary")
+	}
+	src := moduleRoot(t)
+	buildOnce.Do(func() {
+		if buildDir, buildErr = os.MkdirTemp("", "ehpc-exporter-build-"); buildErr != nil {
+			return
+		}
+		buildPath, buildErr = proctest.BuildExporter(context.Background(), src, buildDir)
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return buildPath
+}
+
+// repoFile reads a file of the module by its path from the module's root.
+func repoFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(moduleRoot(t), filepath.FromSlash(path)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func writeFile(t *testing.T, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// logKeep bounds a child's kept output far above what any test here makes
+// it write, so the checks that a log lacks a secret read all of it.
+const logKeep = 16 << 20
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, deadline time.Duration, cond func() bool) {
+	t.Helper()
+	proctest.Eventually(t, deadline, 50*time.Millisecond, what, func() (bool, string) { return cond(), "" })
+}
+
+func httpGet(url string) (int, string, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
+}
 
 // relSim is a simulator served on a loopback port.
 type relSim struct {
@@ -31,18 +127,7 @@ func relStartSim(t *testing.T, o simulator.Options) *relSim {
 	if err != nil {
 		t.Fatalf("simulator: %v", err)
 	}
-	return &relSim{Simulator: sim, addr: relServe(t, sim)}
-}
-
-// relServe serves h on a loopback port until the test ends.
-func relServe(t *testing.T, h http.Handler) string {
-	t.Helper()
-	addr, stop, err := proctest.Serve(h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-	return addr
+	return &relSim{Simulator: sim, addr: proctest.ServeFor(t, sim)}
 }
 
 // relRunning is a scenario cluster whose jobs run for good, so every answer
@@ -122,11 +207,11 @@ func relEnviron(env []string) []string {
 func relStart(t *testing.T, cfgPath string, env []string, args ...string) *relExporter {
 	t.Helper()
 	bin := exporterBinary(t)
-	addr := freeAddr(t)
+	addr := proctest.AddrFor(t)
 	argv := append([]string{"--config.file=" + cfgPath, "--web.listen-address=" + addr}, args...)
 	cmd := exec.Command(bin, argv...)
 	cmd.Env = relEnviron(env)
-	p := startExporter(t, cmd, 15*time.Second)
+	p := proctest.StartFor(t, "exporter", cmd, logKeep)
 	return &relExporter{t: t, cmd: cmd, proc: p, addr: addr, base: "http://" + addr, logs: p.Output(), exited: p.Done()}
 }
 
@@ -212,53 +297,11 @@ func relDo(t *testing.T, method, url string) (int, string) {
 }
 
 // metrics scrapes /metrics into series -> value.
-func (e *relExporter) metrics() relSeries {
+func (e *relExporter) metrics() samples {
 	e.t.Helper()
 	code, body := e.get("/metrics")
 	if code != http.StatusOK {
 		e.t.Fatalf("GET /metrics: %d\n%s", code, body)
 	}
-	return relParse(body)
-}
-
-// relSeries maps each series of a text exposition to its value.
-type relSeries map[string]float64
-
-func relParse(text string) relSeries {
-	out := relSeries{}
-	for _, line := range strings.Split(text, "\n") {
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		if i < 0 {
-			continue
-		}
-		if v, err := strconv.ParseFloat(line[i+1:], 64); err == nil {
-			out[line[:i]] = v
-		}
-	}
-	return out
-}
-
-func (s relSeries) want(t *testing.T, series string, v float64) {
-	t.Helper()
-	got, ok := s[series]
-	switch {
-	case !ok:
-		t.Errorf("/metrics lacks %s", series)
-	case got != v:
-		t.Errorf("%s = %v, want %v", series, got, v)
-	}
-}
-
-// relJob formats a per-job series.
-func relJob(name, clusterID, jobID string, labelPairs ...string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s{cluster_id=%q,job_id=%q", name, clusterID, jobID)
-	for i := 0; i+1 < len(labelPairs); i += 2 {
-		fmt.Fprintf(&b, ",%s=%q", labelPairs[i], labelPairs[i+1])
-	}
-	b.WriteByte('}')
-	return b.String()
+	return parseSamples(e.t, body)
 }

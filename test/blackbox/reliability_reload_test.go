@@ -1,4 +1,4 @@
-package main
+package blackbox
 
 import (
 	"net/http"
@@ -49,7 +49,7 @@ func relReloadConfig(simAddr string, ids ...string) string {
 func TestReliabilityReloadBySIGHUPKeepsJobsThatStay(t *testing.T) {
 	e, _, writeCfg, simAddr := relReloadRig(t)
 	before := e.metrics()
-	lastPoll := relJob("ehpc_serverless_job_last_poll_success_timestamp_seconds", relReloadCluster, "2")
+	lastPoll := jobSeries("ehpc_serverless_job_last_poll_success_timestamp_seconds", relReloadCluster, "2")
 	polledAt, ok := before[lastPoll]
 	if !ok {
 		t.Fatalf("job 2 was not polled before the reload")
@@ -68,10 +68,10 @@ func TestReliabilityReloadBySIGHUPKeepsJobsThatStay(t *testing.T) {
 		t.Errorf("reload success time went back: %v -> %v", reloadTS, ts)
 	}
 	after.want(t, lastPoll, polledAt)
-	after.want(t, relJob("ehpc_serverless_job_state", relReloadCluster, "2", "state", "Running"), 1)
-	after.want(t, relJob("ehpc_serverless_job_info", relReloadCluster, "2", "job_name", "two", "queue", "q", "user", "u",
+	after.want(t, jobSeries("ehpc_serverless_job_state", relReloadCluster, "2", "state", "Running"), 1)
+	after.want(t, jobSeries("ehpc_serverless_job_info", relReloadCluster, "2", "job_name", "two", "queue", "q", "user", "u",
 		"array_job_id", "", "array_index", ""), 1)
-	if _, ok := after[relJob("ehpc_serverless_job_state", relReloadCluster, "1", "state", "Running")]; ok {
+	if _, ok := after[jobSeries("ehpc_serverless_job_state", relReloadCluster, "1", "state", "Running")]; ok {
 		t.Errorf("job 1 was removed from the config but is still exported")
 	}
 	after.want(t, `ehpc_serverless_exporter_jobs_tracked{cluster_id="`+relReloadCluster+`",source="static"}`, 2)
@@ -123,24 +123,24 @@ func TestReliabilityReloadEndpointAndBadReloads(t *testing.T) {
 	}
 	after := e.metrics()
 	after.want(t, "ehpc_serverless_exporter_config_last_reload_successful", 1)
-	if _, ok := after[relJob("ehpc_serverless_job_state", relReloadCluster, "1", "state", "Running")]; ok {
+	if _, ok := after[jobSeries("ehpc_serverless_job_state", relReloadCluster, "1", "state", "Running")]; ok {
 		t.Errorf("job 1 is still exported after a good reload removed it")
 	}
 }
 
 // relSameJobs: after a failed reload the gauge is 0 and the jobs are the
 // ones of the running config, with the same data.
-func relSameJobs(t *testing.T, before, after relSeries) {
+func relSameJobs(t *testing.T, before, after samples) {
 	t.Helper()
 	after.want(t, "ehpc_serverless_exporter_config_last_reload_successful", 0)
 	after.want(t, "ehpc_serverless_exporter_config_last_reload_success_timestamp_seconds",
 		before["ehpc_serverless_exporter_config_last_reload_success_timestamp_seconds"])
 	for _, id := range []string{"1", "2"} {
-		s := relJob("ehpc_serverless_job_last_poll_success_timestamp_seconds", relReloadCluster, id)
+		s := jobSeries("ehpc_serverless_job_last_poll_success_timestamp_seconds", relReloadCluster, id)
 		after.want(t, s, before[s])
-		after.want(t, relJob("ehpc_serverless_job_state", relReloadCluster, id, "state", "Running"), 1)
+		after.want(t, jobSeries("ehpc_serverless_job_state", relReloadCluster, id, "state", "Running"), 1)
 	}
-	if _, ok := after[relJob("ehpc_serverless_job_poll_errors_total", relReloadCluster, "3", "code", "JobNotFound")]; ok {
+	if _, ok := after[jobSeries("ehpc_serverless_job_poll_errors_total", relReloadCluster, "3", "code", "JobNotFound")]; ok {
 		t.Errorf("job 3 of the refused config is tracked")
 	}
 	after.want(t, `ehpc_serverless_exporter_jobs_tracked{cluster_id="`+relReloadCluster+`",source="static"}`, 2)
