@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
@@ -13,8 +14,8 @@ func containerFamilies() []family {
 			help:   "Descriptive labels of a container (init containers too, told apart by container_type); always 1.",
 			labels: withLabels(containerLabelNames, "image", "image_pull_policy"),
 			gen: func(s *JobSnapshot, w *sampleWriter) {
-				eachContainer(s.Info, func(gid string, c *client.Container, ctype string) {
-					w.add(1, gid, c.Name.String(), ctype, c.Image.String(), c.ImagePullPolicy.String())
+				eachContainer(s.Info, func(gid, name string, c *client.Container, ctype string) {
+					w.add(1, gid, name, ctype, c.Image.String(), c.ImagePullPolicy.String())
 				})
 			},
 		},
@@ -40,8 +41,8 @@ func containerFamilies() []family {
 			help:   "Current state of a container: 1 for the current state, 0 for the others (" + strings.Join(client.ContainerStates, ", ") + ", plus any other value the API reports).",
 			labels: withLabels(containerLabelNames, "state"),
 			gen: func(s *JobSnapshot, w *sampleWriter) {
-				eachContainer(s.Info, func(gid string, c *client.Container, ctype string) {
-					w.stateSet(client.ContainerStates, c.CurrentState.State.String(), gid, c.Name.String(), ctype)
+				eachContainer(s.Info, func(gid, name string, c *client.Container, ctype string) {
+					w.stateSet(client.ContainerStates, c.CurrentState.State.String(), gid, name, ctype)
 				})
 			},
 		},
@@ -50,9 +51,9 @@ func containerFamilies() []family {
 			help:   "Why the container is in its current state (e.g. Started, Completed, Error); always 1, absent when the API gives no reason.",
 			labels: withLabels(containerLabelNames, "state", "reason"),
 			gen: func(s *JobSnapshot, w *sampleWriter) {
-				eachContainer(s.Info, func(gid string, c *client.Container, ctype string) {
+				eachContainer(s.Info, func(gid, name string, c *client.Container, ctype string) {
 					if st := c.CurrentState; st.Reason != "" {
-						w.add(1, gid, c.Name.String(), ctype, st.State.String(), st.Reason.String())
+						w.add(1, gid, name, ctype, st.State.String(), st.Reason.String())
 					}
 				})
 			},
@@ -93,9 +94,9 @@ func containerFamilies() []family {
 			help:   "Why the container's previous run terminated; always 1, present only when the previous state is Terminated with a reason.",
 			labels: withLabels(containerLabelNames, "reason"),
 			gen: func(s *JobSnapshot, w *sampleWriter) {
-				eachContainer(s.Info, func(gid string, c *client.Container, ctype string) {
+				eachContainer(s.Info, func(gid, name string, c *client.Container, ctype string) {
 					if p := c.PreviousState; p.State == client.ContainerStateTerminated && p.Reason != "" {
-						w.add(1, gid, c.Name.String(), ctype, p.Reason.String())
+						w.add(1, gid, name, ctype, p.Reason.String())
 					}
 				})
 			},
@@ -145,9 +146,9 @@ func containerFamilies() []family {
 // containerNumber writes one number per container; ok false skips it.
 func containerNumber(val func(*client.Container) (float64, bool)) func(*JobSnapshot, *sampleWriter) {
 	return func(s *JobSnapshot, w *sampleWriter) {
-		eachContainer(s.Info, func(gid string, c *client.Container, ctype string) {
+		eachContainer(s.Info, func(gid, name string, c *client.Container, ctype string) {
 			if v, ok := val(c); ok {
-				w.add(v, gid, c.Name.String(), ctype)
+				w.add(v, gid, name, ctype)
 			}
 		})
 	}
@@ -171,9 +172,12 @@ func containerTime(name, help string, field func(*client.Container) client.Text)
 }
 
 // eachContainer calls fn for every container of every group, init containers
-// first (they run first), skipping a container whose name repeats an earlier
-// one of the same kind in the same group.
-func eachContainer(j *client.JobInfo, fn func(groupID string, c *client.Container, ctype string)) {
+// first (they run first), with the name its series carry. Two containers of
+// one kind in one group can share a name in an answer; the second must not
+// vanish (it may be the one that crashed 99 times), and two series with one
+// label set would break the scrape, so a repeated name gets the suffix "#2",
+// "#3" and so on, by order of appearance, skipping names already taken.
+func eachContainer(j *client.JobInfo, fn func(groupID, name string, c *client.Container, ctype string)) {
 	eachGroup(j, func(g *client.ContainerGroup) {
 		gid := g.ContainerGroupID.String()
 		for _, list := range [2]struct {
@@ -181,12 +185,47 @@ func eachContainer(j *client.JobInfo, fn func(groupID string, c *client.Containe
 			ctype string
 		}{{g.InitContainers, "init"}, {g.Containers, "main"}} {
 			cs := list.cs
+			names := distinctNames(cs)
 			for i := range cs {
-				if repeatsEarlier(i, func(k int) bool { return cs[k].Name == cs[i].Name }) {
-					continue
+				name := cs[i].Name.String()
+				if names != nil {
+					name = names[i]
 				}
-				fn(gid, &cs[i], list.ctype)
+				fn(gid, name, &cs[i], list.ctype)
 			}
 		}
 	})
+}
+
+// distinctNames is nil when the containers' names are distinct (the usual
+// case, which costs no allocation), else each container's series name.
+func distinctNames(cs []client.Container) []string {
+	repeat := false
+	for i := range cs {
+		if repeatsEarlier(i, func(k int) bool { return cs[k].Name == cs[i].Name }) {
+			repeat = true
+			break
+		}
+	}
+	if !repeat {
+		return nil
+	}
+	used := make(map[string]bool, len(cs))
+	for i := range cs {
+		used[cs[i].Name.String()] = true
+	}
+	names := make([]string, len(cs))
+	for i := range cs {
+		names[i] = cs[i].Name.String()
+		if !repeatsEarlier(i, func(k int) bool { return cs[k].Name == cs[i].Name }) {
+			continue
+		}
+		for n := 2; ; n++ {
+			if cand := names[i] + "#" + strconv.Itoa(n); !used[cand] {
+				names[i], used[cand] = cand, true
+				break
+			}
+		}
+	}
+	return names
 }

@@ -261,12 +261,15 @@ ehpc_serverless_container_signal{cluster_id="c",job_id="1",container_group_id="g
 `,
 		},
 		{
+			// The second "m" (99 restarts) must not vanish: it is told apart by
+			// a suffix, and a container really named "m#2" keeps its name.
 			name: "repeated group ids and container names do not produce duplicate series",
 			snaps: []*JobSnapshot{job("1", &client.JobInfo{ContainerGroups: []client.ContainerGroup{
-				{ContainerGroupID: "g", Cpu: 1, Containers: []client.Container{{Name: "m", Cpu: 1}, {Name: "m", Cpu: 2}}, InitContainers: []client.Container{{Name: "m", Cpu: 3}}},
+				{ContainerGroupID: "g", Cpu: 1, Containers: []client.Container{{Name: "m", Cpu: 1}, {Name: "m", Cpu: 2, RestartCount: 99}, {Name: "m#2", Cpu: 4}, {Name: "m", Cpu: 5}},
+					InitContainers: []client.Container{{Name: "m", Cpu: 3}}},
 				{ContainerGroupID: "g", Cpu: 2},
 			}})},
-			metrics: []string{"ehpc_serverless_container_group_cpu_cores", "ehpc_serverless_container_cpu_cores"},
+			metrics: []string{"ehpc_serverless_container_group_cpu_cores", "ehpc_serverless_container_cpu_cores", "ehpc_serverless_container_restarts_total"},
 			want: `
 # HELP ehpc_serverless_container_group_cpu_cores h
 # TYPE ehpc_serverless_container_group_cpu_cores gauge
@@ -275,6 +278,16 @@ ehpc_serverless_container_group_cpu_cores{cluster_id="c",job_id="1",container_gr
 # TYPE ehpc_serverless_container_cpu_cores gauge
 ehpc_serverless_container_cpu_cores{cluster_id="c",job_id="1",container_group_id="g",container="m",container_type="init"} 3
 ehpc_serverless_container_cpu_cores{cluster_id="c",job_id="1",container_group_id="g",container="m",container_type="main"} 1
+ehpc_serverless_container_cpu_cores{cluster_id="c",job_id="1",container_group_id="g",container="m#2",container_type="main"} 4
+ehpc_serverless_container_cpu_cores{cluster_id="c",job_id="1",container_group_id="g",container="m#3",container_type="main"} 2
+ehpc_serverless_container_cpu_cores{cluster_id="c",job_id="1",container_group_id="g",container="m#4",container_type="main"} 5
+# HELP ehpc_serverless_container_restarts_total h
+# TYPE ehpc_serverless_container_restarts_total counter
+ehpc_serverless_container_restarts_total{cluster_id="c",job_id="1",container_group_id="g",container="m",container_type="init"} 0
+ehpc_serverless_container_restarts_total{cluster_id="c",job_id="1",container_group_id="g",container="m",container_type="main"} 0
+ehpc_serverless_container_restarts_total{cluster_id="c",job_id="1",container_group_id="g",container="m#2",container_type="main"} 0
+ehpc_serverless_container_restarts_total{cluster_id="c",job_id="1",container_group_id="g",container="m#3",container_type="main"} 99
+ehpc_serverless_container_restarts_total{cluster_id="c",job_id="1",container_group_id="g",container="m#4",container_type="main"} 0
 `,
 		},
 	}

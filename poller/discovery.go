@@ -166,7 +166,7 @@ func (t *targets) applyListing(jobs []client.JobSummary, complete bool, now time
 		}
 	}
 	prev := t.listed
-	t.listed = listed
+	t.listed, t.prevListed = listed, prev
 	for id, s := range listed {
 		old, had := prev[id]
 		if had && old.State != s.State {
@@ -179,6 +179,18 @@ func (t *targets) applyListing(jobs []client.JobSummary, complete bool, now time
 		}
 	}
 	t.reconcile(now, complete)
+}
+
+// matchesAnswer reports whether a describe answer still matches the filters
+// (states, queues, users, name, submit window), as a listing would show it.
+func (d *DiscoverySpec) matchesAnswer(info *client.JobInfo, now time.Time) bool {
+	if info == nil {
+		return false
+	}
+	if d.SubmittedWithin > 0 && time.Unix(int64(info.SubmitTime), 0).Before(now.Add(-d.SubmittedWithin)) {
+		return false
+	}
+	return d.matches(client.JobSummary{JobID: info.JobID, JobName: info.JobName, State: info.State, Queue: info.Queue, User: info.User})
 }
 
 // matches applies the filters the service cannot apply itself.

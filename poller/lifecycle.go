@@ -106,7 +106,7 @@ func (t *targets) describeOK(j *jobState, info *client.JobInfo, now time.Time) {
 		t.learnRange(j.id, info, now)
 	}
 	if j.leaving {
-		t.leaveAnswered(j)
+		t.leaveAnswered(j, now)
 	}
 }
 
@@ -156,15 +156,20 @@ func (t *targets) leave(j *jobState, now time.Time) {
 }
 
 // leaveAnswered ends the once-more describe of a job that left the listing:
-// finished, it is kept for its retention; still running, it no longer
-// matches the discovery filters and goes.
-func (t *targets) leaveAnswered(j *jobState) {
+// finished, it is kept for its retention; still running and no longer
+// matching the discovery filters, it goes. Still running and matching, it
+// should be listed: a listing that changed while it was paged can skip a
+// job, so it stays for one more listing, which decides.
+func (t *targets) leaveAnswered(j *jobState, now time.Time) {
 	j.leaving = false
-	if j.class == collector.ClassActive {
+	switch {
+	case j.class != collector.ClassActive:
+		j.kept, j.missed = true, 0
+	case j.missed == 0 && t.filter != nil && t.filter.matchesAnswer(j.snap.Info, now):
+		j.missed = 1
+	default:
 		t.remove(j.id)
-		return
 	}
-	j.kept = true
 }
 
 // listedNews takes what a listing says about a tracked job. Only news

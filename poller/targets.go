@@ -24,9 +24,11 @@ type targets struct {
 
 	static    map[string]struct{}
 	discovery bool
+	filter    *DiscoverySpec // the listing's filters, when discovery is on
 	expand    bool
-	// listed is the last listing (filtered), by job id.
-	listed map[string]client.JobSummary
+	// listed is the last listing (filtered), by job id; prevListed the one
+	// before it.
+	listed, prevListed map[string]client.JobSummary
 	arrays map[string]*arrayState
 	jobs   map[string]*jobState
 	// tombstones are jobs removed by retention; they are not tracked again
@@ -54,6 +56,10 @@ type jobState struct {
 	// leaving: an active discovered job that left the listing; it is
 	// described once more to learn how it ended.
 	leaving bool
+	// missed counts the complete listings in a row that did not show a job
+	// whose describe says it should be listed: a listing that changed while
+	// paged can skip a job once, hardly twice in a row.
+	missed int
 	// restored: brought back by the state file and not yet seen in a
 	// complete listing.
 	restored bool
@@ -87,7 +93,7 @@ func (t *targets) configure(s ClusterSpec, now time.Time) {
 	}
 	t.static = static
 	t.expand = s.ExpandArray
-	t.discovery = s.Discovery != nil
+	t.discovery, t.filter = s.Discovery != nil, s.Discovery
 	if !t.discovery {
 		clear(t.listed)
 	}
@@ -138,6 +144,9 @@ func (t *targets) reconcile(now time.Time, byListing bool) {
 			continue
 		}
 		j.kept, j.leaving = false, false
+		if _, ok := t.listed[id]; ok {
+			j.missed = 0
+		}
 		if byListing {
 			j.restored = false
 		}
@@ -166,8 +175,8 @@ func (t *targets) reconcile(now time.Time, byListing bool) {
 		switch {
 		case j.source == collector.SourceDiscovered && !t.discovery:
 			t.remove(id) // discovery was turned off
-		case j.kept || j.leaving || j.restored && !byListing:
-		case byListing && j.source == collector.SourceDiscovered && !j.parent:
+		case j.kept || j.leaving || (j.restored || j.missed > 0) && !byListing:
+		case byListing && j.source == collector.SourceDiscovered && !j.parent && t.wasListed(id):
 			t.leave(j, now)
 		default:
 			t.remove(id)
@@ -178,6 +187,16 @@ func (t *targets) reconcile(now time.Time, byListing bool) {
 			delete(t.tombstones, id)
 		}
 	}
+}
+
+// wasListed reports whether the listing before the last one showed the job,
+// or the job is still in its grace after a listing missed it.
+func (t *targets) wasListed(id string) bool {
+	if _, ok := t.prevListed[id]; ok {
+		return true
+	}
+	j := t.jobs[id]
+	return j != nil && j.missed > 0
 }
 
 // clear forgets every job, for a cluster that was removed.
