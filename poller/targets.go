@@ -29,8 +29,8 @@ type targets struct {
 	// listed is the last listing (filtered), by job id; prevListed the one
 	// before it.
 	listed, prevListed map[string]client.JobSummary
-	arrays map[string]*arrayState
-	jobs   map[string]*jobState
+	arrays             map[string]*arrayState
+	jobs               map[string]*jobState
 	// tombstones are jobs removed by retention; they are not tracked again
 	// while they are still configured, listed or siblings of a tracked array.
 	tombstones map[string]struct{}
