@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"golang.org/x/time/rate"
@@ -167,5 +168,43 @@ func TestBudgetWaitsAreNotFailures(t *testing.T) {
 	}
 	if n := testutil.CollectAndCount(apiMetrics.requests); n != 1 {
 		t.Errorf("%d API request series, want only the OK one", n)
+	}
+}
+
+// A budget too small for the interval is said once, with the rate it would
+// need, and once more when it suffices again; not every time it is checked.
+func TestABudgetTooSmallIsSaidOnce(t *testing.T) {
+	var logs strings.Builder
+	api := newFakeAPI()
+	var ids []string
+	for i := range 20 {
+		id := fmt.Sprint(i)
+		ids = append(ids, id)
+		api.setJob(fakeJob(id, "Running"))
+	}
+	spec := staticSpec(api, ids...)
+	spec.Limiter = rate.NewLimiter(2, 1) // 20 jobs every 5 s need 4 calls/s
+	pt := newPollTest(t, Options{Interval: 5 * time.Second, Logger: log.NewLogfmtLogger(log.NewSyncWriter(&logs))}, spec)
+	check := func() {
+		pt.p.mu.Lock()
+		pt.p.checkBudgetsLocked()
+		pt.p.mu.Unlock()
+	}
+	for range 3 {
+		check()
+	}
+	const warn = `msg="the API budget cannot keep the data of active jobs as fresh as polling.interval asks`
+	if n := strings.Count(logs.String(), warn); n != 1 {
+		t.Fatalf("%d warnings, want 1:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), "requests_per_second=2 needed_requests_per_second=4.00") {
+		t.Fatalf("the warning does not say the rate it needs:\n%s", logs.String())
+	}
+	spec.Limiter.SetLimit(10)
+	for range 3 {
+		check()
+	}
+	if n := strings.Count(logs.String(), `msg="the API budget keeps up with polling.interval again"`); n != 1 {
+		t.Fatalf("%d all-clear lines, want 1:\n%s", n, logs.String())
 	}
 }
