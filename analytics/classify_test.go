@@ -70,10 +70,10 @@ func TestTerminationClasses(t *testing.T) {
 		t.Fatal(err)
 	}
 	for st, want := range map[client.ContainerState]Class{
-		terminated(0, "Completed"): ClassNone,
+		terminated(0, "Completed"):   ClassNone,
 		terminated(137, "OOMKilled"): ClassOOM,
-		terminated(1, "Error"):     ClassAppError,
-		terminated(3, "Error"):     "input_error",
+		terminated(1, "Error"):       ClassAppError,
+		terminated(3, "Error"):       "input_error",
 	} {
 		if got := c.Termination(st); got != want {
 			t.Errorf("%+v: %q, want %q", st, got, want)
