@@ -81,7 +81,7 @@ func NewClassifier(rules []Rule) (*Classifier, error) {
 		case slices.Contains(BuiltinClasses, r.Class):
 			return nil, fmt.Errorf("failure classes: rule %d: %q is a built-in class", i+1, r.Class)
 		case len(r.ExitCodes) == 0 && len(r.Reasons) == 0:
-			return nil, fmt.Errorf("failure classes: rule %d (%s): give exit_codes or reasons", i+1, r.Class)
+			return nil, fmt.Errorf("failure classes: rule %d: class %q has neither exit_codes nor reasons", i+1, r.Class)
 		}
 	}
 	return &Classifier{rules: slices.Clone(rules)}, nil

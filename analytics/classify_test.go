@@ -88,7 +88,7 @@ func TestBadRulesAreRefused(t *testing.T) {
 	}{
 		{[]Rule{{Class: "Input Error", ExitCodes: []int64{3}}}, "lower-case word"},
 		{[]Rule{{Class: "oom", ExitCodes: []int64{3}}}, "built-in class"},
-		{[]Rule{{Class: "empty"}}, "give exit_codes or reasons"},
+		{[]Rule{{Class: "empty"}}, "neither exit_codes nor reasons"},
 	} {
 		if _, err := NewClassifier(tc.rules); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want an error saying %q", tc.rules, err, tc.want)

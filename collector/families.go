@@ -59,6 +59,7 @@ func familyTable(tags tagLabels) []family {
 	t = append(t, groupFamilies(tags)...)
 	t = append(t, containerFamilies()...)
 	t = append(t, exporterFamilies()...)
+	t = append(t, arrayFamilies()...)
 	return t
 }
 

@@ -15,6 +15,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/analytics"
+
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
@@ -26,6 +28,7 @@ type Config struct {
 	API         API         `yaml:"api"`
 	Credentials Credentials `yaml:"credentials"`
 	Metrics     Metrics     `yaml:"metrics"`
+	Analytics   Analytics   `yaml:"analytics"`
 }
 
 // Cluster is one E-HPC cluster and the jobs to watch in it.
@@ -78,6 +81,24 @@ type Credentials struct {
 	FetchTimeout Duration `yaml:"fetch_timeout"`
 }
 
+// Analytics shapes the counters and histograms that outlive the jobs.
+type Analytics struct {
+	// Labels are the aggregation labels of the analytics families: queue,
+	// user, both (the default) or none.
+	Labels []string `yaml:"labels"`
+	// FailureClasses are the site's own failure classes, taken before the
+	// built-in table.
+	FailureClasses []FailureClass `yaml:"failure_classes"`
+}
+
+// FailureClass is one site rule: a job whose container exited with one of
+// ExitCodes, or that shows one of Reasons, belongs to Class.
+type FailureClass struct {
+	Class     string   `yaml:"class"`
+	ExitCodes []int64  `yaml:"exit_codes"`
+	Reasons   []string `yaml:"reasons"`
+}
+
 // Metrics shapes what /metrics exposes.
 type Metrics struct {
 	TagLabels []string `yaml:"tag_labels"`
@@ -118,6 +139,7 @@ func DefaultConfig() *Config {
 			MaxResponseBytes:  DefaultMaxResponseBytes,
 		},
 		Credentials: defaultCredentials(),
+		Analytics:   Analytics{Labels: []string{string(analytics.LabelQueue), string(analytics.LabelUser)}},
 	}
 }
 
@@ -292,3 +314,22 @@ func (c *Config) String() string {
 
 // Redacted is String under the name callers look for before logging.
 func (c *Config) Redacted() string { return c.String() }
+
+// Classifier builds the failure-class table the config asks for. Parse has
+// checked it; the error is for configs built in code.
+func (a *Analytics) Classifier() (*analytics.Classifier, error) {
+	rules := make([]analytics.Rule, len(a.FailureClasses))
+	for i, fc := range a.FailureClasses {
+		rules[i] = analytics.Rule{Class: analytics.Class(fc.Class), ExitCodes: fc.ExitCodes, Reasons: fc.Reasons}
+	}
+	return analytics.NewClassifier(rules)
+}
+
+// AggregationLabels are Labels as the recorder takes them.
+func (a *Analytics) AggregationLabels() []analytics.Label {
+	out := make([]analytics.Label, len(a.Labels))
+	for i, l := range a.Labels {
+		out[i] = analytics.Label(l)
+	}
+	return out
+}

@@ -54,7 +54,8 @@ func TestLoadExample(t *testing.T) {
 	// values, or the documentation lies.
 	want := DefaultConfig()
 	if !reflect.DeepEqual(cfg.Polling, want.Polling) || !reflect.DeepEqual(cfg.API, want.API) ||
-		!reflect.DeepEqual(cfg.Credentials, want.Credentials) {
+		!reflect.DeepEqual(cfg.Credentials, want.Credentials) || !reflect.DeepEqual(cfg.Analytics.Labels, want.Analytics.Labels) ||
+		len(cfg.Analytics.FailureClasses) != 0 {
 		t.Errorf("config.example.yml disagrees with the built-in defaults:\n%s", cfg)
 	}
 	c := &cfg.Clusters[0]
@@ -234,6 +235,13 @@ testdata/bad_discovery.yml:6: clusters[0].discovery.states[3]: unknown job state
 testdata/bad_discovery.yml:7: clusters[0].discovery.queues[0]: empty queue name
 testdata/bad_discovery.yml:8: clusters[0].discovery.users[1]: empty user name
 testdata/bad_discovery.yml:9: clusters[0].discovery.name_pattern: invalid regular expression: missing closing ): ` + "`train-(`" + `
+`},
+	{"bad_analytics.yml", `
+testdata/bad_analytics.yml:5: analytics.labels: analytics label "team" is not one of [queue user]
+testdata/bad_analytics.yml:9: analytics.failure_classes[1]: "oom" is a built-in class
+testdata/bad_analytics.yml:11: analytics.failure_classes[2]: class "Bad Name" must be a lower-case word of letters, digits and '_' (at most 32)
+testdata/bad_analytics.yml:13: analytics.failure_classes[3]: class "empty" has neither exit_codes nor reasons
+testdata/bad_analytics.yml:15: analytics.failure_classes[4].reasons[0]: empty reason
 `},
 	{"bad_credentials.yml", `
 testdata/bad_credentials.yml:4: clusters[0].credentials.profile: required when type is profile

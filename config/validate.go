@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/analytics"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
@@ -83,6 +84,7 @@ func validate(cfg *Config, l *errorList) {
 
 	validateCredentials(&cfg.Credentials, "credentials", l)
 	validateMetrics(&cfg.Metrics, l)
+	validateAnalytics(&cfg.Analytics, l)
 }
 
 func minDuration(l *errorList, path string, d Duration, least time.Duration) {
@@ -249,4 +251,23 @@ func validateMetrics(m *Metrics, l *errorList) {
 // reError drops the "error parsing regexp: " prefix that adds nothing here.
 func reError(err error) string {
 	return strings.TrimPrefix(err.Error(), "error parsing regexp: ")
+}
+
+func validateAnalytics(a *Analytics, l *errorList) {
+	if err := analytics.CheckLabels(a.AggregationLabels()); err != nil {
+		l.add("analytics.labels", "%s", err)
+	}
+	rulesOK := true
+	for i, fc := range a.FailureClasses {
+		p := fmt.Sprintf("analytics.failure_classes[%d]", i)
+		if _, err := analytics.NewClassifier([]analytics.Rule{{Class: analytics.Class(fc.Class), ExitCodes: fc.ExitCodes, Reasons: fc.Reasons}}); err != nil {
+			l.add(p, "%s", strings.TrimPrefix(err.Error(), "failure classes: rule 1: "))
+			rulesOK = false
+		}
+		nonEmpty(l, p+".reasons", fc.Reasons, "reason")
+	}
+	// What only the whole list can break: how many rules there are.
+	if _, err := a.Classifier(); err != nil && rulesOK {
+		l.add("analytics.failure_classes", "%s", strings.TrimPrefix(err.Error(), "failure classes: "))
+	}
 }

@@ -78,6 +78,9 @@ func (t *targets) describeOK(j *jobState, info *client.JobInfo, now time.Time) {
 		t.bury(j.id) // restarts honour retention: it never reaches /metrics again
 		return
 	}
+	if a := t.opts.Analytics; a != nil {
+		a.Observe(t.clusterID, j.id, info, now)
+	}
 	switch {
 	case !terminal:
 		j.class = collector.ClassActive

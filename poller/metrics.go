@@ -2,6 +2,7 @@ package poller
 
 import (
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
@@ -38,6 +39,7 @@ type pollerMetrics struct {
 	listing *prometheus.HistogramVec
 	calls   *prometheus.CounterVec
 	gauges  *scheduleCollector
+	shard   *prometheus.GaugeVec
 }
 
 func newPollerMetrics(reg prometheus.Registerer, p *Poller) (*pollerMetrics, error) {
@@ -52,11 +54,23 @@ func newPollerMetrics(reg prometheus.Registerer, p *Poller) (*pollerMetrics, err
 			Help: "API calls the poller started for a cluster, by what they were spent on (list, describe, urgent, backlog, probe); client retries not included.",
 		}, []string{"cluster_id", "work"}),
 		gauges: newScheduleCollector(p),
+		// Replicas that disagree on the shard count split the jobs wrongly:
+		// some jobs in two shards, some in none. An alert compares them.
+		shard: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "ehpc_serverless_exporter_shard",
+			Help: "This replica's share of the jobs (--shard, --total-shards): the value is 1, the labels say which shard of how many.",
+		}, []string{"ordinal", "count"}),
 	}
+	setShard := func() { m.shard.WithLabelValues(strconv.Itoa(p.opts.Shard), strconv.Itoa(max(p.opts.TotalShards, 1))).Set(1) }
 	if reg == nil {
+		setShard()
 		return m, nil
 	}
 	var err error
+	if m.shard, err = registerOrReuse(reg, m.shard); err != nil {
+		return nil, err
+	}
+	setShard()
 	if m.listing, err = registerOrReuse(reg, m.listing); err != nil {
 		return nil, err
 	}

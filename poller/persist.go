@@ -1,6 +1,7 @@
 package poller
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"time"
@@ -28,8 +29,9 @@ const (
 )
 
 type savedState struct {
-	Saved    time.Time      `json:"saved"`
-	Clusters []savedCluster `json:"clusters"`
+	Saved     time.Time       `json:"saved"`
+	Clusters  []savedCluster  `json:"clusters"`
+	Analytics json.RawMessage `json:"analytics,omitempty"`
 }
 
 type savedCluster struct {
@@ -109,6 +111,11 @@ func (p *Poller) saveState(force bool) error {
 
 func (p *Poller) snapshotStateLocked(now time.Time) *savedState {
 	st := &savedState{Saved: now}
+	if a := p.opts.Analytics; a != nil {
+		if b, err := a.Export(); err == nil {
+			st.Analytics = b
+		}
+	}
 	for _, id := range p.order {
 		c := p.clusters[id]
 		sc := savedCluster{ID: id}
@@ -151,6 +158,11 @@ func (p *Poller) restoreLocked() {
 		return
 	}
 	now := p.opts.Now()
+	if a := p.opts.Analytics; a != nil && len(st.Analytics) > 0 {
+		if err := a.Import(st.Analytics); err != nil {
+			level.Warn(p.logger).Log("msg", "ignoring the analytics of the state file; the counts start afresh", "err", err)
+		}
+	}
 	jobs := 0
 	for _, sc := range st.Clusters {
 		c := p.clusters[sc.ID]

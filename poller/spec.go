@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/analytics"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 )
@@ -84,6 +85,9 @@ type Options struct {
 	// StatePath is the state file that keeps finished jobs, retention clocks
 	// and tombstones across restarts; "" keeps nothing.
 	StatePath string
+	// Analytics, when set, is told every successful describe, and its state
+	// is kept in the state file.
+	Analytics *analytics.Recorder
 	Now       func() time.Time
 	Logger    log.Logger
 	// Registerer takes the poller's own metrics; nil keeps them unregistered.

@@ -217,6 +217,9 @@ func (t *targets) remove(id string) {
 	}
 	delete(t.jobs, id)
 	t.store.Delete(collector.JobKey{ClusterID: t.clusterID, JobID: id})
+	if a := t.opts.Analytics; a != nil {
+		a.Forget(t.clusterID, id)
+	}
 }
 
 // bury removes a job for good: it is not tracked again while still

@@ -19,6 +19,7 @@ import (
 	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/analytics"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/collector"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/config"
@@ -44,17 +45,20 @@ type Options struct {
 // Applier owns the running store and poller and puts every reloaded config
 // to work. It is safe for concurrent use; configs are applied one at a time.
 type Applier struct {
-	opts   Options
-	mu     sync.Mutex // held from prepare to switch, so plans never interleave
-	store  *collector.Store
-	poller *poller.Poller
+	opts      Options
+	mu        sync.Mutex // held from prepare to switch, so plans never interleave
+	store     *collector.Store
+	poller    *poller.Poller
+	analytics *analytics.Recorder
 }
 
 // plan is one config, built and checked, not yet in use.
 type plan struct {
-	accounts *accounts.Change
-	metrics  *collector.PreparedOptions
-	polling  poller.Options
+	accounts   *accounts.Change
+	metrics    *collector.PreparedOptions
+	polling    poller.Options
+	classifier *analytics.Classifier
+	labels     []analytics.Label
 }
 
 // Check refuses exactly what Start would refuse for cfg, without starting
@@ -78,12 +82,22 @@ func Start(cfg *config.Config, o Options) (*Applier, error) {
 		return nil, err
 	}
 	store.UseOptions(p.metrics)
+	rec, err := analytics.NewRecorder(p.classifier, p.labels, nil)
+	if err != nil {
+		return nil, err
+	}
+	if o.Registerer != nil {
+		if err := o.Registerer.Register(rec); err != nil {
+			return nil, fmt.Errorf("analytics: %w", err)
+		}
+	}
+	p.polling.Analytics = rec
 	pl, err := poller.New(store, p.polling, p.accounts.Specs())
 	if err != nil {
 		return nil, err
 	}
 	p.accounts.Commit()
-	return &Applier{opts: o, store: store, poller: pl}, nil
+	return &Applier{opts: o, store: store, poller: pl, analytics: rec}, nil
 }
 
 // Store is the snapshot store the poller fills and /metrics serves.
@@ -111,6 +125,8 @@ func (a *Applier) Apply(cfg *config.Config) error {
 	}
 	a.store.UseOptions(p.metrics)
 	p.accounts.Commit()
+	// Its checks are the ones prepare ran: it cannot fail here.
+	_ = a.analytics.Configure(p.classifier, p.labels)
 	return nil
 }
 
@@ -138,9 +154,19 @@ func prepare(cfg *config.Config, o Options) (*plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	cls, err := cfg.Analytics.Classifier()
+	if err != nil {
+		return nil, fmt.Errorf("analytics: %w", err)
+	}
+	labels := cfg.Analytics.AggregationLabels()
+	if err := analytics.CheckLabels(labels); err != nil {
+		return nil, fmt.Errorf("analytics: %w", err)
+	}
 	p := &plan{
-		accounts: ch,
-		metrics:  metrics,
+		accounts:   ch,
+		metrics:    metrics,
+		classifier: cls,
+		labels:     labels,
 		polling: poller.Options{
 			Interval:    time.Duration(cfg.Polling.Interval),
 			Retention:   time.Duration(cfg.Polling.Retention),

@@ -1,0 +1,58 @@
+package collector
+
+import (
+	"slices"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+)
+
+// arrayFamilies: how far along each array job is, counted over its tracked
+// sub-tasks (with expand_array, all of them).
+func arrayFamilies() []family {
+	return []family{{
+		name:   "ehpc_serverless_array_tasks_by_state",
+		help:   "Tracked sub-tasks of an array job by state (with expand_array, every sub-task); every documented state is present for each array job (0 when none).",
+		labels: []string{"cluster_id", "array_job_id", "state"},
+		agg:    countArrayTasks,
+	}}
+}
+
+// countArrayTasks writes, per cluster and array job, its sub-tasks by state.
+// A map, not runs of the sorted jobs: an id such as "10_1_2" (array "10_1")
+// sorts between sub-tasks of "10", and a series written twice would break
+// the scrape.
+func countArrayTasks(jobs []*rendered, w *sampleWriter) {
+	type key struct{ cluster, array string }
+	counts := map[key]map[string]int{}
+	var order []key
+	for _, rd := range jobs {
+		s := rd.snap
+		a, _, ok := client.SplitSubTaskID(s.Key.JobID)
+		if !ok || s.Info == nil {
+			continue
+		}
+		k := key{s.Key.ClusterID, a}
+		if counts[k] == nil {
+			counts[k] = map[string]int{}
+			order = append(order, k)
+		}
+		counts[k][s.Info.State.String()]++
+	}
+	slices.SortFunc(order, func(x, y key) int { return compareKeys(JobKey{x.cluster, x.array}, JobKey{y.cluster, y.array}) })
+	for _, k := range order {
+		c := counts[k]
+		for _, st := range client.JobStates {
+			w.add(float64(c[st]), k.cluster, k.array, st)
+		}
+		var other []string
+		for st := range c {
+			if !slices.Contains(client.JobStates, st) {
+				other = append(other, st)
+			}
+		}
+		slices.Sort(other)
+		for _, st := range other {
+			w.add(float64(c[st]), k.cluster, k.array, st)
+		}
+	}
+}
