@@ -52,14 +52,14 @@ type Recorder struct {
 
 // state is everything the recorder keeps, as the state file holds it.
 type state struct {
-	WatchSince   time.Time                `json:"watch_since"`
-	Finished     map[string]float64       `json:"finished,omitempty"`     // finishKey
-	Terminations map[string]float64       `json:"terminations,omitempty"` // termKey
-	Resources    map[string]*[3]float64   `json:"resources,omitempty"`    // resKey: cpu core-s, memory byte-s, gpu-s
-	SpotNotices  map[string]float64       `json:"spot_notices,omitempty"` // spotKey
-	SpotLost     map[string]float64       `json:"spot_lost,omitempty"`    // spotKey
-	Hists        map[string]*hist         `json:"hists,omitempty"`        // histKey
-	Jobs         map[string]*jobMarks     `json:"jobs,omitempty"`         // cluster + "/" + job
+	WatchSince   time.Time              `json:"watch_since"`
+	Finished     map[string]float64     `json:"finished,omitempty"`     // finishKey
+	Terminations map[string]float64     `json:"terminations,omitempty"` // termKey
+	Resources    map[string]*[3]float64 `json:"resources,omitempty"`    // resKey: cpu core-s, memory byte-s, gpu-s
+	SpotNotices  map[string]float64     `json:"spot_notices,omitempty"` // spotKey
+	SpotLost     map[string]float64     `json:"spot_lost,omitempty"`    // spotKey
+	Hists        map[string]*hist       `json:"hists,omitempty"`        // histKey
+	Jobs         map[string]*jobMarks   `json:"jobs,omitempty"`         // cluster + "/" + job
 }
 
 // jobMarks is what has been counted of one job.

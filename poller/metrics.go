@@ -61,7 +61,9 @@ func newPollerMetrics(reg prometheus.Registerer, p *Poller) (*pollerMetrics, err
 			Help: "This replica's share of the jobs (--shard, --total-shards): the value is 1, the labels say which shard of how many.",
 		}, []string{"ordinal", "count"}),
 	}
-	setShard := func() { m.shard.WithLabelValues(strconv.Itoa(p.opts.Shard), strconv.Itoa(max(p.opts.TotalShards, 1))).Set(1) }
+	setShard := func() {
+		m.shard.WithLabelValues(strconv.Itoa(p.opts.Shard), strconv.Itoa(max(p.opts.TotalShards, 1))).Set(1)
+	}
 	if reg == nil {
 		setShard()
 		return m, nil
