@@ -119,6 +119,39 @@ func (p *Poller) Update(specs []ClusterSpec) error {
 	return nil
 }
 
+// Reconfigure is Update with new polling settings too: interval, retention,
+// settle time, concurrency and call timeout. What the process was started
+// with (clock, logger, registry, state file, shard) stays. Due times already
+// set keep their place; from now on jobs are asked for at the new interval.
+// Bad options or specs leave everything as it was.
+func (p *Poller) Reconfigure(opts Options, specs []ClusterSpec) error {
+	if err := Check(opts, specs); err != nil {
+		return err
+	}
+	if opts.CallTimeout == 0 {
+		opts.CallTimeout = DefaultCallTimeout
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	old := p.opts
+	p.opts.Interval, p.opts.Retention, p.opts.Settle = opts.Interval, opts.Retention, opts.Settle
+	p.opts.Concurrency, p.opts.CallTimeout = opts.Concurrency, opts.CallTimeout
+	for _, c := range p.clusters {
+		c.t.opts = p.opts
+		c.t.ag.interval = p.opts.Interval
+	}
+	p.applyLocked(specs)
+	if p.opts.Concurrency != old.Concurrency && p.runCtx != nil {
+		// Workers are one per call in flight: restart them at the new count.
+		// A call under way is cancelled and put back, not counted as failed.
+		for _, a := range p.accounts {
+			a.stop()
+			p.startLocked(a)
+		}
+	}
+	return nil
+}
+
 func (p *Poller) applyLocked(specs []ClusterSpec) {
 	now := p.opts.Now()
 	keep := make(map[string]bool, len(specs))

@@ -3,6 +3,7 @@ package poller
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -90,5 +91,37 @@ func TestReady(t *testing.T) {
 	empty := newPollTest(t, Options{})
 	if !empty.p.Ready() {
 		t.Fatalf("a poller without clusters has nothing to wait for")
+	}
+}
+
+// A reload's polling settings take effect: jobs are asked for at the new
+// interval, and bad settings change nothing.
+func TestReconfigureAppliesPollingSettings(t *testing.T) {
+	api := newFakeAPI()
+	api.setJob(fakeJob("1", "Running"))
+	spec := staticSpec(api, "1")
+	pt := newPollTest(t, Options{Interval: time.Minute}, spec)
+	pt.cycle()
+	opts := pt.p.opts
+	opts.Interval = 10 * time.Second
+	if err := pt.p.Reconfigure(opts, []ClusterSpec{spec}); err != nil {
+		t.Fatal(err)
+	}
+	// The job's next describe was set at the old interval; the one after at
+	// the new one.
+	pt.clock.Add(time.Minute)
+	pt.p.RunDue(t.Context())
+	pt.clock.Add(10 * time.Second)
+	pt.p.RunDue(t.Context())
+	if n := api.calls("1"); n != 3 {
+		t.Fatalf("%d describes, want 3 (the last one 10 s after the one before)", n)
+	}
+	if s := pt.snap("c1", "1"); s.MaxAge != 10*time.Second {
+		t.Fatalf("the target age shown is %s, want the new interval", s.MaxAge)
+	}
+	bad := opts
+	bad.Concurrency = 0
+	if err := pt.p.Reconfigure(bad, []ClusterSpec{spec}); err == nil || pt.p.opts.Concurrency != opts.Concurrency {
+		t.Fatalf("a bad reload: %v, concurrency now %d", err, pt.p.opts.Concurrency)
 	}
 }

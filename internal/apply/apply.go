@@ -108,9 +108,8 @@ func (a *Applier) Poller() *poller.Poller { return a.poller }
 
 // Apply puts cfg in place of the running config: new clusters and job ids,
 // metrics options, rate limits and credentials, all or none. It is what
-// SafeConfig.ReloadConfigWith calls. The poller keeps the interval,
-// retention and concurrency it was started with: it has no way to change
-// them.
+// SafeConfig.ReloadConfigWith calls. The polling settings (interval,
+// retention, settle time, concurrency) switch with the rest.
 func (a *Applier) Apply(cfg *config.Config) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -120,7 +119,7 @@ func (a *Applier) Apply(cfg *config.Config) error {
 	}
 	// Update repeats checks prepare has passed; it goes first so that,
 	// should it refuse anyway, nothing has changed.
-	if err := a.poller.Update(p.accounts.Specs()); err != nil {
+	if err := a.poller.Reconfigure(p.polling, p.accounts.Specs()); err != nil {
 		return err
 	}
 	a.store.UseOptions(p.metrics)
