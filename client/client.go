@@ -38,6 +38,12 @@ type Observer interface {
 	// ObserveRequest is called once per attempt (retries included) that got
 	// past the rate limiter; code is ErrorCode of the attempt's outcome.
 	ObserveRequest(clusterID, action, code string, d time.Duration)
+	// ObserveDecodeWarnings is called after an attempt whose answer was
+	// taken although some of its values were of the wrong type and were
+	// left unset: fields counts them by field path, such as
+	// "Jobs[].Priority" (JSON names, "[]" for a list element, no index; a
+	// bounded set). The map is not used after the call returns.
+	ObserveDecodeWarnings(clusterID, action string, fields map[string]int)
 }
 
 // Client calls the E-HPC API. It is safe for concurrent use.
@@ -206,18 +212,21 @@ func (c *Client) attempt(ctx context.Context, action, clusterID string, query ur
 	}
 	start := c.now()
 	var key signingKey
-	err := c.exchange(ctx, action, query, out, &key)
+	warnings, err := c.exchange(ctx, action, query, out, &key)
 	err = redact(err, key)
 	if c.observer != nil {
 		c.observer.ObserveRequest(clusterID, action, ErrorCode(err), c.now().Sub(start))
+		if err == nil && len(warnings) > 0 {
+			c.observer.ObserveDecodeWarnings(clusterID, action, warnings)
+		}
 	}
 	return err
 }
 
-func (c *Client) exchange(ctx context.Context, action string, query url.Values, out any, key *signingKey) error {
+func (c *Client) exchange(ctx context.Context, action string, query url.Values, out any, key *signingKey) (map[string]int, error) {
 	m, err := c.cred.Fetch(ctx)
 	if err != nil {
-		return withAction(err, action)
+		return nil, withAction(err, action)
 	}
 	key.id = deref(m.AccessKeyId)
 	key.secret = deref(m.AccessKeySecret)
@@ -229,25 +238,25 @@ func (c *Client) exchange(ctx context.Context, action string, query url.Values, 
 	u.RawQuery = canonicalQuery(query)
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, u.String(), http.NoBody)
 	if err != nil {
-		return newError(action, CodeInvalidRequest, "cannot build the request")
+		return nil, newError(action, CodeInvalidRequest, "cannot build the request")
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
 	if err := signV3(req, action, *key, c.now()); err != nil {
-		return newError(action, CodeInvalidRequest, "cannot sign the request")
+		return nil, newError(action, CodeInvalidRequest, "cannot sign the request")
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return transportError(action, ctx, actx, c.timeout, err)
+		return nil, transportError(action, ctx, actx, c.timeout, err)
 	}
 	defer resp.Body.Close()
 	body, err := readBody(action, resp.Body, c.maxBytes)
 	if err != nil {
 		var ce *Error
 		if errors.As(err, &ce) {
-			return err
+			return nil, err
 		}
-		return transportError(action, ctx, actx, c.timeout, err)
+		return nil, transportError(action, ctx, actx, c.timeout, err)
 	}
 	return decodeAnswer(action, resp, body, out, c.now())
 }
