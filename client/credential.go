@@ -3,6 +3,7 @@ package client
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -82,8 +83,8 @@ func NewCredential(o CredentialOptions) (cred credentials.Credential, source str
 		links = []chainLink{{name: "ECS RAM role", p: p}}
 	case CredentialCredentialsURI:
 		source = "credentials URI (ALIBABA_CLOUD_CREDENTIALS_URI)"
-		p, err := providers.NewURLCredentialsProviderBuilder().WithHttpOptions(httpOpts).Build()
-		if err != nil {
+		p, ok := newURIProvider(timeout, timeout)
+		if !ok {
 			return nil, "", fmt.Errorf("credentials: %s: ALIBABA_CLOUD_CREDENTIALS_URI is not set", source)
 		}
 		links = []chainLink{{name: "credentials URI", p: p}}
@@ -128,7 +129,7 @@ func defaultChain(o CredentialOptions, httpOpts, ecsOpts *providers.HttpOptions)
 	if p, err := providers.NewECSRAMRoleCredentialsProviderBuilder().WithRoleName(o.RoleName).WithHttpOptions(ecsOpts).Build(); err == nil {
 		links = append(links, chainLink{name: "ECS RAM role", p: p})
 	}
-	if p, err := providers.NewURLCredentialsProviderBuilder().WithHttpOptions(httpOpts).Build(); err == nil {
+	if p, ok := newURIProvider(time.Duration(httpOpts.ConnectTimeout)*time.Millisecond, time.Duration(httpOpts.ReadTimeout)*time.Millisecond); ok {
 		links = append(links, chainLink{name: "credentials URI", p: p})
 	}
 	return links
@@ -189,7 +190,7 @@ type safeError string
 func (e safeError) Error() string { return string(e) }
 
 // safeCause shortens a credentials-go error to its leading, secret-free
-// part. Some of its messages append a response body, a command's stderr, a
+// part (a failed request to its class). Some of its messages append a response body, a command's stderr, a
 // malformed line of a credentials file or a whole configuration file (secrets
 // included), always after a colon, an equals sign or a bracket; the text is
 // cut before the first of them.
@@ -197,6 +198,12 @@ func safeCause(err error) string {
 	var safe safeError
 	if errors.As(err, &safe) {
 		return string(safe)
+	}
+	// A failed request (of the OIDC provider to STS, say): its text quotes
+	// the whole URL, but its class and the URL's safe part can be told.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return strings.ToUpper(ue.Op) + " " + shownURL(ue.URL) + ": " + netFailure(ue.Err, 0)
 	}
 	s := strings.TrimPrefix(err.Error(), "ERROR: ")
 	if i := strings.IndexAny(s, ":={[\n\r"); i >= 0 {
