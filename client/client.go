@@ -17,7 +17,8 @@ import (
 
 // Options configure a Client. Zero values get the documented defaults.
 type Options struct {
-	Endpoint          string                 // "" means https://ehpc.<RegionID>.aliyuncs.com; http:// allowed
+	Endpoint          string                 // "" means the region's host of EndpointType; http:// allowed
+	EndpointType      string                 // EndpointPublic ("" too) or EndpointVPC; must be "" when Endpoint is set
 	RegionID          string                 // required when Endpoint is ""; also ListServerlessJobs' default RegionId
 	Credential        credentials.Credential // from NewCredential, StaticCredential, or any credentials-go credential
 	CredentialSource  string                 // human name of where credentials come from, for errors
@@ -75,7 +76,7 @@ func New(o Options) (*Client, error) {
 	if o.RegionID != "" && !regionPattern.MatchString(o.RegionID) {
 		return nil, fmt.Errorf("client: region id %q is not a region id like cn-hangzhou", o.RegionID)
 	}
-	ep, err := endpointURL(o.Endpoint, o.RegionID)
+	ep, err := endpointURL(o.Endpoint, o.EndpointType, o.RegionID)
 	if err != nil {
 		return nil, err
 	}
@@ -142,40 +143,6 @@ func New(o Options) (*Client, error) {
 
 // Endpoint is the base URL calls go to.
 func (c *Client) Endpoint() string { return c.endpoint.String() }
-
-// endpointURL validates an endpoint override, or builds the regional default.
-func endpointURL(endpoint, region string) (*url.URL, error) {
-	if endpoint == "" {
-		if region == "" {
-			return nil, errors.New("client: neither an endpoint nor a region id is given")
-		}
-		endpoint = "https://ehpc." + region + ".aliyuncs.com"
-	}
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return nil, fmt.Errorf("client: endpoint %q is not a valid URL", endpoint)
-	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("client: endpoint %q must start with http:// or https://", endpoint)
-	case u.Host == "" || u.Hostname() == "":
-		return nil, fmt.Errorf("client: endpoint %q has no host", endpoint)
-	case u.User != nil:
-		return nil, fmt.Errorf("client: endpoint %q must not carry user info", u.Redacted())
-	case u.Path != "" && u.Path != "/":
-		return nil, fmt.Errorf("client: endpoint %q must not have a path (the API is served at /)", endpoint)
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return nil, fmt.Errorf("client: endpoint %q must not have a query or fragment", endpoint)
-	}
-	if p := u.Port(); p != "" {
-		var n int
-		if _, err := fmt.Sscanf(p, "%d", &n); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("client: endpoint %q has an invalid port", endpoint)
-		}
-	}
-	u.Path = "/"
-	return u, nil
-}
 
 // call runs one action with retries and decodes its answer into out.
 func (c *Client) call(ctx context.Context, action, clusterID string, query url.Values, out any) error {

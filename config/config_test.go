@@ -187,6 +187,10 @@ testdata/bad_limits.yml:14: api.burst: must be at least 1, got 0
 testdata/bad_limits.yml:15: api.max_response_bytes: must be at least 1 byte, got 0`},
 	{"bad_endpoint_typo.yml", `
 testdata/bad_endpoint_typo.yml:4: clusters[0].endpoint: "htp://127.0.0.1:8080" has scheme "htp"; only http and https are accepted (did you mean http://?)`},
+	{"bad_endpoint_type.yml", `
+testdata/bad_endpoint_type.yml:4: clusters[0].endpoint_type: unknown endpoint type "pubilc" (did you mean public?); known types: public, vpc
+testdata/bad_endpoint_type.yml:8: clusters[1].endpoint_type: cannot be combined with endpoint, which names the host itself; remove one of them
+testdata/bad_endpoint_type.yml:11: clusters[2].endpoint_type: unknown endpoint type "VPC" (did you mean vpc?); known types: public, vpc`},
 	{"bad_endpoint_forms.yml", `
 testdata/bad_endpoint_forms.yml:2: clusters[0].endpoint: "http//127.0.0.1:8080" is missing "://" after http (want e.g. http://127.0.0.1:9947)
 testdata/bad_endpoint_forms.yml:3: clusters[1].endpoint: "http:/127.0.0.1:8080" is missing "://" after http (want e.g. http://127.0.0.1:9947)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -93,5 +94,26 @@ func TestRangeOfAnImpossibleArrayID(t *testing.T) {
 	_, err := parseJobIDSpec("a b_[1-3]")
 	if want := `range "a b_[1-3]": invalid job id "a b": contains white space`; err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
+	}
+}
+
+// The example config states the job id rules' numbers; they must be the
+// constants' values.
+func TestExampleStatesTheJobIDLimits(t *testing.T) {
+	data, err := os.ReadFile("../config.example.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"at most " + strconv.Itoa(MaxJobIDsPerRange) + " ids, and so does a whole cluster",
+		"all clusters together are at most " + strconv.Itoa(MaxJobIDsTotal),
+		strconv.Itoa(MaxJobIDLength) + " characters",
+	} {
+		if !strings.Contains(strings.Join(strings.Fields(strings.ReplaceAll(string(data), "#", "")), " "), want) {
+			t.Errorf("config.example.yml does not say %q", want)
+		}
+	}
+	if MaxJobIDsPerCluster != MaxJobIDsPerRange {
+		t.Errorf("the example says a cluster's limit is a range's")
 	}
 }
