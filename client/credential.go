@@ -64,7 +64,7 @@ func NewCredential(o CredentialOptions) (cred credentials.Credential, source str
 		source = fmt.Sprintf("profile %q (CLI config.json, then credentials INI file)", name)
 		links = profileLinks(o.Profile)
 	case CredentialOIDCRoleARN:
-		source = "OIDC role (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE)"
+		source = "OIDC role (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE or ALIBABA_CLOUD_OIDC_TOKEN)"
 		p, err := providers.NewOIDCCredentialsProviderBuilder().WithHttpOptions(httpOpts).Build()
 		if err != nil {
 			return nil, "", fmt.Errorf("credentials: %s: %s", source, safeCause(err))
