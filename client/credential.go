@@ -52,7 +52,7 @@ func NewCredential(o CredentialOptions) (cred credentials.Credential, source str
 		if o.Profile != "" {
 			source = fmt.Sprintf("default credential chain (environment, OIDC, profile %q, ECS RAM role, credentials URI)", o.Profile)
 		}
-		links = defaultChain(o, httpOpts, ecsOpts)
+		links = defaultChain(o, timeout, httpOpts, ecsOpts)
 	case CredentialEnvironment:
 		source = "environment (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN)"
 		links = []chainLink{envLink()}
@@ -83,11 +83,11 @@ func NewCredential(o CredentialOptions) (cred credentials.Credential, source str
 		links = []chainLink{{name: "ECS RAM role", p: p}}
 	case CredentialCredentialsURI:
 		source = "credentials URI (ALIBABA_CLOUD_CREDENTIALS_URI)"
-		p, ok := newURIProvider(timeout, timeout)
+		l, ok := uriLink(timeout)
 		if !ok {
 			return nil, "", fmt.Errorf("credentials: %s: ALIBABA_CLOUD_CREDENTIALS_URI is not set", source)
 		}
-		links = []chainLink{{name: "credentials URI", p: p}}
+		links = []chainLink{l}
 	default:
 		return nil, "", fmt.Errorf("credentials: unknown type %q (want one of %s)", o.Type, strings.Join(CredentialTypes, ", "))
 	}
@@ -120,7 +120,7 @@ func profileLinks(name string) []chainLink {
 
 // defaultChain mirrors credentials-go's default chain, but takes a profile
 // name and fetch bounds, which the library's own chain cannot be given.
-func defaultChain(o CredentialOptions, httpOpts, ecsOpts *providers.HttpOptions) []chainLink {
+func defaultChain(o CredentialOptions, timeout time.Duration, httpOpts, ecsOpts *providers.HttpOptions) []chainLink {
 	links := []chainLink{envLink()}
 	if p, err := providers.NewOIDCCredentialsProviderBuilder().WithHttpOptions(httpOpts).Build(); err == nil {
 		links = append(links, chainLink{name: "OIDC", p: p})
@@ -129,10 +129,17 @@ func defaultChain(o CredentialOptions, httpOpts, ecsOpts *providers.HttpOptions)
 	if p, err := providers.NewECSRAMRoleCredentialsProviderBuilder().WithRoleName(o.RoleName).WithHttpOptions(ecsOpts).Build(); err == nil {
 		links = append(links, chainLink{name: "ECS RAM role", p: p})
 	}
-	if p, ok := newURIProvider(time.Duration(httpOpts.ConnectTimeout)*time.Millisecond, time.Duration(httpOpts.ReadTimeout)*time.Millisecond); ok {
-		links = append(links, chainLink{name: "credentials URI", p: p})
+	if l, ok := uriLink(timeout); ok {
+		links = append(links, l)
 	}
 	return links
+}
+
+// uriLink is the credentials URI step for fetches bounded by fetchTimeout;
+// ok is false when ALIBABA_CLOUD_CREDENTIALS_URI is not set.
+func uriLink(fetchTimeout time.Duration) (chainLink, bool) {
+	p, ok := newURIProvider(uriBound(fetchTimeout), uriBound(fetchTimeout))
+	return chainLink{name: "credentials URI", p: p}, ok
 }
 
 type chainLink struct {

@@ -432,7 +432,7 @@ func TestOIDCTakesAnInlineToken(t *testing.T) {
 	if _, _, err := NewCredential(CredentialOptions{Type: CredentialOIDCRoleARN}); err != nil {
 		t.Fatalf("with an inline token: %v", err)
 	}
-	links := defaultChain(CredentialOptions{}, &providers.HttpOptions{}, &providers.HttpOptions{})
+	links := defaultChain(CredentialOptions{}, time.Second, &providers.HttpOptions{}, &providers.HttpOptions{})
 	found := false
 	for _, l := range links {
 		found = found || l.name == "OIDC"

@@ -43,12 +43,18 @@ const uriRefreshMargin = 3 * time.Minute
 // maxURIAnswer bounds a credentials answer; a real one is a few hundred bytes.
 const maxURIAnswer = 64 << 10
 
+// uriBound is the provider's bound on one exchange, for a fetch bounded by
+// fetchTimeout: a quarter less, so that a silent URI is reported by the
+// provider, which names it and says it timed out, rather than only by the
+// fetch's own bound, which can say neither.
+func uriBound(fetchTimeout time.Duration) time.Duration { return fetchTimeout * 3 / 4 }
+
 // uriExpirationLayout is the form of Expiration that credentials-go accepts.
 const uriExpirationLayout = "2006-01-02T15:04:05Z"
 
 // newURIProvider reads ALIBABA_CLOUD_CREDENTIALS_URI; ok is false when it is
-// not set. connect bounds the connection, read the whole exchange after it.
-func newURIProvider(connect, read time.Duration) (p *uriProvider, ok bool) {
+// not set. connect bounds the connection, total the whole exchange.
+func newURIProvider(connect, total time.Duration) (p *uriProvider, ok bool) {
 	uri := strings.TrimSpace(os.Getenv("ALIBABA_CLOUD_CREDENTIALS_URI"))
 	if uri == "" {
 		return nil, false
@@ -61,7 +67,7 @@ func newURIProvider(connect, read time.Duration) (p *uriProvider, ok bool) {
 	return &uriProvider{
 		uri:    uri,
 		shown:  shownURL(uri),
-		client: &http.Client{Transport: tr, Timeout: connect + read},
+		client: &http.Client{Transport: tr, Timeout: total},
 	}, true
 }
 

@@ -85,13 +85,19 @@ func TestCredentialsURITimeoutIsNamed(t *testing.T) {
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
 	defer s.Close()
 	t.Setenv("ALIBABA_CLOUD_CREDENTIALS_URI", s.URL+"/creds?token="+testToken)
-	p, ok := newURIProvider(50*time.Millisecond, 50*time.Millisecond)
+	p, ok := newURIProvider(100*time.Millisecond, 100*time.Millisecond)
 	if !ok {
 		t.Fatal("URI not read")
 	}
 	_, err := p.GetCredentials()
 	if want := "GET " + s.URL + "/creds: timed out (no answer within 100ms)"; err == nil || err.Error() != want {
 		t.Fatalf("got %v, want %s", err, want)
+	}
+	// As NewCredential builds it, the provider gives up before the fetch's
+	// own bound, so that its message is the one reported.
+	l, ok := uriLink(4 * time.Second)
+	if p, _ := l.p.(*uriProvider); !ok || p == nil || p.client.Timeout != 3*time.Second {
+		t.Errorf("credentials URI step %+v: want a 3s bound for a 4s fetch timeout", l)
 	}
 }
 
