@@ -17,7 +17,8 @@ import (
 
 // Options configure a Client. Zero values get the documented defaults.
 type Options struct {
-	Endpoint          string                 // "" means https://ehpc.<RegionID>.aliyuncs.com; http:// allowed
+	Endpoint          string                 // "" means the region's host of EndpointType; http:// allowed
+	EndpointType      string                 // EndpointPublic ("" too) or EndpointVPC; must be "" when Endpoint is set
 	RegionID          string                 // required when Endpoint is ""; also ListServerlessJobs' default RegionId
 	Credential        credentials.Credential // from NewCredential, StaticCredential, or any credentials-go credential
 	CredentialSource  string                 // human name of where credentials come from, for errors
@@ -38,6 +39,12 @@ type Observer interface {
 	// ObserveRequest is called once per attempt (retries included) that got
 	// past the rate limiter; code is ErrorCode of the attempt's outcome.
 	ObserveRequest(clusterID, action, code string, d time.Duration)
+	// ObserveDecodeWarnings is called after an attempt whose answer was
+	// taken although some of its values were of the wrong type and were
+	// left unset: fields counts them by field path, such as
+	// "Jobs[].Priority" (JSON names, "[]" for a list element, no index; a
+	// bounded set). The map is not used after the call returns.
+	ObserveDecodeWarnings(clusterID, action string, fields map[string]int)
 }
 
 // Client calls the E-HPC API. It is safe for concurrent use.
@@ -69,7 +76,7 @@ func New(o Options) (*Client, error) {
 	if o.RegionID != "" && !regionPattern.MatchString(o.RegionID) {
 		return nil, fmt.Errorf("client: region id %q is not a region id like cn-hangzhou", o.RegionID)
 	}
-	ep, err := endpointURL(o.Endpoint, o.RegionID)
+	ep, err := endpointURL(o.Endpoint, o.EndpointType, o.RegionID)
 	if err != nil {
 		return nil, err
 	}
@@ -137,40 +144,6 @@ func New(o Options) (*Client, error) {
 // Endpoint is the base URL calls go to.
 func (c *Client) Endpoint() string { return c.endpoint.String() }
 
-// endpointURL validates an endpoint override, or builds the regional default.
-func endpointURL(endpoint, region string) (*url.URL, error) {
-	if endpoint == "" {
-		if region == "" {
-			return nil, errors.New("client: neither an endpoint nor a region id is given")
-		}
-		endpoint = "https://ehpc." + region + ".aliyuncs.com"
-	}
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return nil, fmt.Errorf("client: endpoint %q is not a valid URL", endpoint)
-	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("client: endpoint %q must start with http:// or https://", endpoint)
-	case u.Host == "" || u.Hostname() == "":
-		return nil, fmt.Errorf("client: endpoint %q has no host", endpoint)
-	case u.User != nil:
-		return nil, fmt.Errorf("client: endpoint %q must not carry user info", u.Redacted())
-	case u.Path != "" && u.Path != "/":
-		return nil, fmt.Errorf("client: endpoint %q must not have a path (the API is served at /)", endpoint)
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return nil, fmt.Errorf("client: endpoint %q must not have a query or fragment", endpoint)
-	}
-	if p := u.Port(); p != "" {
-		var n int
-		if _, err := fmt.Sscanf(p, "%d", &n); err != nil || n < 1 || n > 65535 {
-			return nil, fmt.Errorf("client: endpoint %q has an invalid port", endpoint)
-		}
-	}
-	u.Path = "/"
-	return u, nil
-}
-
 // call runs one action with retries and decodes its answer into out.
 func (c *Client) call(ctx context.Context, action, clusterID string, query url.Values, out any) error {
 	paid := admitted(ctx)
@@ -206,18 +179,21 @@ func (c *Client) attempt(ctx context.Context, action, clusterID string, query ur
 	}
 	start := c.now()
 	var key signingKey
-	err := c.exchange(ctx, action, query, out, &key)
+	warnings, err := c.exchange(ctx, action, query, out, &key)
 	err = redact(err, key)
 	if c.observer != nil {
 		c.observer.ObserveRequest(clusterID, action, ErrorCode(err), c.now().Sub(start))
+		if err == nil && len(warnings) > 0 {
+			c.observer.ObserveDecodeWarnings(clusterID, action, warnings)
+		}
 	}
 	return err
 }
 
-func (c *Client) exchange(ctx context.Context, action string, query url.Values, out any, key *signingKey) error {
+func (c *Client) exchange(ctx context.Context, action string, query url.Values, out any, key *signingKey) (map[string]int, error) {
 	m, err := c.cred.Fetch(ctx)
 	if err != nil {
-		return withAction(err, action)
+		return nil, withAction(err, action)
 	}
 	key.id = deref(m.AccessKeyId)
 	key.secret = deref(m.AccessKeySecret)
@@ -229,25 +205,25 @@ func (c *Client) exchange(ctx context.Context, action string, query url.Values, 
 	u.RawQuery = canonicalQuery(query)
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, u.String(), http.NoBody)
 	if err != nil {
-		return newError(action, CodeInvalidRequest, "cannot build the request")
+		return nil, newError(action, CodeInvalidRequest, "cannot build the request")
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
 	if err := signV3(req, action, *key, c.now()); err != nil {
-		return newError(action, CodeInvalidRequest, "cannot sign the request")
+		return nil, newError(action, CodeInvalidRequest, "cannot sign the request")
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return transportError(action, ctx, actx, c.timeout, err)
+		return nil, transportError(action, ctx, actx, c.timeout, err)
 	}
 	defer resp.Body.Close()
 	body, err := readBody(action, resp.Body, c.maxBytes)
 	if err != nil {
 		var ce *Error
 		if errors.As(err, &ce) {
-			return err
+			return nil, err
 		}
-		return transportError(action, ctx, actx, c.timeout, err)
+		return nil, transportError(action, ctx, actx, c.timeout, err)
 	}
 	return decodeAnswer(action, resp, body, out, c.now())
 }

@@ -3,6 +3,7 @@ package client
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -51,7 +52,7 @@ func NewCredential(o CredentialOptions) (cred credentials.Credential, source str
 		if o.Profile != "" {
 			source = fmt.Sprintf("default credential chain (environment, OIDC, profile %q, ECS RAM role, credentials URI)", o.Profile)
 		}
-		links = defaultChain(o, httpOpts, ecsOpts)
+		links = defaultChain(o, timeout, httpOpts, ecsOpts)
 	case CredentialEnvironment:
 		source = "environment (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN)"
 		links = []chainLink{envLink()}
@@ -63,7 +64,7 @@ func NewCredential(o CredentialOptions) (cred credentials.Credential, source str
 		source = fmt.Sprintf("profile %q (CLI config.json, then credentials INI file)", name)
 		links = profileLinks(o.Profile)
 	case CredentialOIDCRoleARN:
-		source = "OIDC role (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE)"
+		source = "OIDC role (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE or ALIBABA_CLOUD_OIDC_TOKEN)"
 		p, err := providers.NewOIDCCredentialsProviderBuilder().WithHttpOptions(httpOpts).Build()
 		if err != nil {
 			return nil, "", fmt.Errorf("credentials: %s: %s", source, safeCause(err))
@@ -82,11 +83,11 @@ func NewCredential(o CredentialOptions) (cred credentials.Credential, source str
 		links = []chainLink{{name: "ECS RAM role", p: p}}
 	case CredentialCredentialsURI:
 		source = "credentials URI (ALIBABA_CLOUD_CREDENTIALS_URI)"
-		p, err := providers.NewURLCredentialsProviderBuilder().WithHttpOptions(httpOpts).Build()
-		if err != nil {
+		l, ok := uriLink(timeout)
+		if !ok {
 			return nil, "", fmt.Errorf("credentials: %s: ALIBABA_CLOUD_CREDENTIALS_URI is not set", source)
 		}
-		links = []chainLink{{name: "credentials URI", p: p}}
+		links = []chainLink{l}
 	default:
 		return nil, "", fmt.Errorf("credentials: unknown type %q (want one of %s)", o.Type, strings.Join(CredentialTypes, ", "))
 	}
@@ -119,7 +120,7 @@ func profileLinks(name string) []chainLink {
 
 // defaultChain mirrors credentials-go's default chain, but takes a profile
 // name and fetch bounds, which the library's own chain cannot be given.
-func defaultChain(o CredentialOptions, httpOpts, ecsOpts *providers.HttpOptions) []chainLink {
+func defaultChain(o CredentialOptions, timeout time.Duration, httpOpts, ecsOpts *providers.HttpOptions) []chainLink {
 	links := []chainLink{envLink()}
 	if p, err := providers.NewOIDCCredentialsProviderBuilder().WithHttpOptions(httpOpts).Build(); err == nil {
 		links = append(links, chainLink{name: "OIDC", p: p})
@@ -128,10 +129,17 @@ func defaultChain(o CredentialOptions, httpOpts, ecsOpts *providers.HttpOptions)
 	if p, err := providers.NewECSRAMRoleCredentialsProviderBuilder().WithRoleName(o.RoleName).WithHttpOptions(ecsOpts).Build(); err == nil {
 		links = append(links, chainLink{name: "ECS RAM role", p: p})
 	}
-	if p, err := providers.NewURLCredentialsProviderBuilder().WithHttpOptions(httpOpts).Build(); err == nil {
-		links = append(links, chainLink{name: "credentials URI", p: p})
+	if l, ok := uriLink(timeout); ok {
+		links = append(links, l)
 	}
 	return links
+}
+
+// uriLink is the credentials URI step for fetches bounded by fetchTimeout;
+// ok is false when ALIBABA_CLOUD_CREDENTIALS_URI is not set.
+func uriLink(fetchTimeout time.Duration) (chainLink, bool) {
+	p, ok := newURIProvider(uriBound(fetchTimeout), uriBound(fetchTimeout))
+	return chainLink{name: "credentials URI", p: p}, ok
 }
 
 type chainLink struct {
@@ -189,7 +197,7 @@ type safeError string
 func (e safeError) Error() string { return string(e) }
 
 // safeCause shortens a credentials-go error to its leading, secret-free
-// part. Some of its messages append a response body, a command's stderr, a
+// part (a failed request to its class). Some of its messages append a response body, a command's stderr, a
 // malformed line of a credentials file or a whole configuration file (secrets
 // included), always after a colon, an equals sign or a bracket; the text is
 // cut before the first of them.
@@ -197,6 +205,12 @@ func safeCause(err error) string {
 	var safe safeError
 	if errors.As(err, &safe) {
 		return string(safe)
+	}
+	// A failed request (of the OIDC provider to STS, say): its text quotes
+	// the whole URL, but its class and the URL's safe part can be told.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return strings.ToUpper(ue.Op) + " " + shownURL(ue.URL) + ": " + netFailure(ue.Err, 0)
 	}
 	s := strings.TrimPrefix(err.Error(), "ERROR: ")
 	if i := strings.IndexAny(s, ":={[\n\r"); i >= 0 {

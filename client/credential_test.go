@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/aliyun/credentials-go/credentials"
+	"github.com/aliyun/credentials-go/credentials/providers"
 )
 
 // isolateCredentialEnv clears every variable credentials-go reads and points
@@ -58,7 +59,7 @@ func TestNewCredentialBuildsEveryTypeOffline(t *testing.T) {
 		{"default", "default credential chain (environment, OIDC, profile, ECS RAM role, credentials URI)"},
 		{"environment", "environment (ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN)"},
 		{"profile", `profile "default" (CLI config.json, then credentials INI file)`},
-		{"oidc_role_arn", "OIDC role (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE)"},
+		{"oidc_role_arn", "OIDC role (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE or ALIBABA_CLOUD_OIDC_TOKEN)"},
 		{"ecs_ram_role", "ECS RAM role (instance metadata service)"},
 		{"credentials_uri", "credentials URI (ALIBABA_CLOUD_CREDENTIALS_URI)"},
 	}
@@ -415,5 +416,28 @@ func TestSafeCause(t *testing.T) {
 		if got := safeCause(errors.New(in)); got != want {
 			t.Errorf("safeCause(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The inline ALIBABA_CLOUD_OIDC_TOKEN, documented beside the token file,
+// is enough for the OIDC source, alone and in the default chain.
+func TestOIDCTakesAnInlineToken(t *testing.T) {
+	isolateCredentialEnv(t)
+	t.Setenv("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::123:role/ehpc-exporter")
+	t.Setenv("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "acs:ram::123:oidc-provider/ack-rrsa")
+	if _, _, err := NewCredential(CredentialOptions{Type: CredentialOIDCRoleARN}); err == nil || !strings.Contains(err.Error(), "OIDC_TOKEN") {
+		t.Fatalf("without a token: %v", err)
+	}
+	t.Setenv("ALIBABA_CLOUD_OIDC_TOKEN", testToken)
+	if _, _, err := NewCredential(CredentialOptions{Type: CredentialOIDCRoleARN}); err != nil {
+		t.Fatalf("with an inline token: %v", err)
+	}
+	links := defaultChain(CredentialOptions{}, time.Second, &providers.HttpOptions{}, &providers.HttpOptions{})
+	found := false
+	for _, l := range links {
+		found = found || l.name == "OIDC"
+	}
+	if !found {
+		t.Error("the default chain has no OIDC step with an inline token")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -39,12 +40,13 @@ func (p *errorProbe) hasData() bool {
 }
 
 // decodeAnswer turns one HTTP answer into out or an error. now feeds the
-// Retry-After date form.
-func decodeAnswer(action string, resp *http.Response, body []byte, out any, now time.Time) error {
+// Retry-After date form. warnings counts the values of a decoded answer
+// that were left unset because of their type (see lenient.go).
+func decodeAnswer(action string, resp *http.Response, body []byte, out any, now time.Time) (warnings map[string]int, err error) {
 	ctype := contentType(resp.Header)
 	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
 	var probe errorProbe
-	probeErr := json.Unmarshal(body, &probe)
+	probeErr := decodeProbe(body, &probe)
 	if !ok {
 		ae := &APIError{Action: action, StatusCode: resp.StatusCode, RetryAfter: throttleWait(resp.Header, now)}
 		if probeErr == nil && validCode(probe.Code.String()) {
@@ -58,17 +60,31 @@ func decodeAnswer(action string, resp *http.Response, body []byte, out any, now 
 				ae.RequestID = probe.RequestID.String()
 			}
 		}
-		return ae
+		return nil, ae
 	}
 	if probeErr == nil && validCode(probe.Code.String()) && !probe.hasData() {
 		ae := &APIError{Action: action, StatusCode: resp.StatusCode, RetryAfter: throttleWait(resp.Header, now)}
 		fillAPIError(ae, &probe.ErrorResponse)
-		return ae
+		return nil, ae
 	}
-	if err := decodeJSON(body, out); err != nil {
-		return newError(action, CodeDecodeError, "%s%s", err, describeBody(ctype, body))
+	warnings, err = decodeJSON(body, out)
+	if err != nil {
+		return nil, newError(action, CodeDecodeError, "%s%s", err, describeBody(ctype, body))
 	}
-	return nil
+	return warnings, nil
+}
+
+// decodeProbe reads an answer's error fields, leniently: an error answer
+// whose RequestId is of an odd type is still an error answer.
+func decodeProbe(body []byte, p *errorProbe) error {
+	err := json.Unmarshal(body, p)
+	var syn *json.SyntaxError
+	if err == nil || errors.As(err, &syn) {
+		return err
+	}
+	*p = errorProbe{}
+	_, err = decodeLenient(body, p)
+	return err
 }
 
 // validCode accepts what service codes look like ("Throttling.User",
@@ -96,38 +112,39 @@ func fillAPIError(ae *APIError, r *ErrorResponse) {
 }
 
 // decodeJSON decodes one JSON value into out, with a short message naming
-// what went wrong and never quoting the body.
-func decodeJSON(body []byte, out any) error {
+// what went wrong and never quoting the body. A well-formed answer with
+// values of the wrong type is decoded value by value (decodeLenient): those
+// values are left unset and counted in warnings.
+func decodeJSON(body []byte, out any) (warnings map[string]int, err error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return errors.New("empty answer")
+		return nil, errors.New("empty answer")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	err := dec.Decode(out)
-	if err == nil {
-		if _, terr := dec.Token(); terr != io.EOF {
-			return errors.New("malformed JSON: data after the answer")
-		}
-		return nil
-	}
+	err = dec.Decode(out)
 	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
-		return errors.New("truncated JSON")
+		return nil, errors.New("truncated JSON")
 	case errors.As(err, &syn):
-		return fmt.Errorf("malformed JSON at byte %d", syn.Offset)
-	case errors.As(err, &typ):
-		// Value can be "number 1.5": keep only the kind, not the literal.
-		kind, _, _ := strings.Cut(typ.Value, " ")
-		if typ.Field != "" && typ.Type != nil {
-			return fmt.Errorf("field %s holds a JSON %s where %s was expected", typ.Field, kind, goKind(typ.Type.Kind().String()))
-		}
-		return fmt.Errorf("answer is a JSON %s, not an object", kind)
-	default:
-		// Errors of the tolerant field types quote the offending value; say
-		// only that a value did not fit.
-		return errors.New("a field holds a value of the wrong type")
+		return nil, fmt.Errorf("malformed JSON at byte %d", syn.Offset)
 	}
+	// The decoder reads the whole value before it fills out, so any other
+	// error is about types, and the value has been read to its end.
+	if _, terr := dec.Token(); terr != io.EOF {
+		return nil, errors.New("malformed JSON: data after the answer")
+	}
+	if err == nil {
+		return nil, nil
+	}
+	// The strict decode stopped half way: start again from a zero value.
+	rv := reflect.ValueOf(out).Elem()
+	rv.SetZero()
+	warnings, err = decodeLenient(body, out)
+	if err != nil {
+		rv.SetZero()
+		return nil, err
+	}
+	return warnings, nil
 }
 
 func goKind(k string) string {

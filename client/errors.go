@@ -118,10 +118,11 @@ func ErrorCode(err error) string {
 	return CodeUnknown
 }
 
-// retryableCodes are failures that a later attempt can get past: throttling
-// (handled by prefix), server-side and transient backend failures, and
-// transport trouble.
+// retryableCodes are failures that a later attempt can get past: throttling,
+// server-side and transient backend failures, and transport trouble. Like
+// finalCodes, each entry covers its sub-codes too (see codeClass).
 var retryableCodes = map[string]bool{
+	"Throttling":         true, // Throttling.User, Throttling.Api
 	"ServiceUnavailable": true,
 	"UnknownError":       true,
 	"InternalError":      true,
@@ -139,7 +140,10 @@ var retryableCodes = map[string]bool{
 }
 
 // finalCodes are documented failures no retry can fix, listed so that their
-// HTTP status (some arrive as 5xx through proxies) cannot make them retryable.
+// HTTP status (some arrive as 5xx through proxies) cannot make them
+// retryable. The families (Forbidden.RAM, InvalidAccessKeyId.NotFound,
+// InvalidSecurityToken.Expired, InvalidTimeStamp.Expired, ...) are listed by
+// their base code.
 var finalCodes = map[string]bool{
 	"InvalidParams":         true,
 	"NotEnabled":            true,
@@ -148,6 +152,10 @@ var finalCodes = map[string]bool{
 	"NotAuthorized":         true,
 	"SignatureDoesNotMatch": true,
 	"IncompleteSignature":   true,
+	"Forbidden":             true,
+	"InvalidAccessKeyId":    true,
+	"InvalidSecurityToken":  true,
+	"InvalidTimeStamp":      true,
 	CodeCredentialError:     true,
 	CodeDecodeError:         true,
 	CodeResponseTooLarge:    true,
@@ -157,32 +165,37 @@ var finalCodes = map[string]bool{
 	CodeTLSError:            true,
 }
 
-// finalPrefixes cover families of codes: Forbidden.RAM, InvalidAccessKeyId.NotFound,
-// InvalidSecurityToken.Expired, InvalidTimeStamp.Expired, ...
-var finalPrefixes = []string{"Forbidden", "InvalidAccessKeyId", "InvalidSecurityToken", "InvalidTimeStamp"}
+// codeClass says whether code, or the nearest code it is a sub-code of, is
+// known retryable or final. The service refines its codes with a dotted
+// detail ("AgentError.Timeout", "Throttling.User") that keeps the meaning
+// of the code before the dot, so "<Code>.<detail>" inherits the class of
+// "<Code>", however deep the detail goes.
+func codeClass(code string) (retryable, known bool) {
+	for {
+		if retryableCodes[code] {
+			return true, true
+		}
+		if finalCodes[code] {
+			return false, true
+		}
+		i := strings.LastIndexByte(code, '.')
+		if i <= 0 {
+			return false, false
+		}
+		code = code[:i]
+	}
+}
 
 // IsRetryable says whether another attempt of the same call may succeed:
 // throttling, HTTP 429 and 5xx, transient backend errors (406 EcsError and
-// friends), timeouts and connection errors. Everything else is final,
-// including unknown 4xx codes.
+// friends, and their sub-codes), timeouts and connection errors. Everything
+// else is final, including unknown 4xx codes.
 func IsRetryable(err error) bool {
 	if err == nil {
 		return false
 	}
-	code := ErrorCode(err)
-	if strings.HasPrefix(code, "Throttling") {
-		return true
-	}
-	if retryableCodes[code] {
-		return true
-	}
-	if finalCodes[code] {
-		return false
-	}
-	for _, p := range finalPrefixes {
-		if strings.HasPrefix(code, p) {
-			return false
-		}
+	if retryable, known := codeClass(ErrorCode(err)); known {
+		return retryable
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {

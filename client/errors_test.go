@@ -47,6 +47,20 @@ var documentedErrors = []struct {
 	// Retried on purpose: each attempt carries a fresh nonce.
 	{400, "SignatureNonceUsed", true},
 
+	// A sub-code "<Code>.<detail>" is of its code's class, whatever its
+	// status, and "<Code>" must be followed by a dot to count.
+	{406, "AgentError.Timeout", true},
+	{406, "AgentError.Sub.Deeper", true},
+	{406, "EcsError.InstanceNotReady", true},
+	{406, "DbError.Busy", true},
+	{400, "SignatureNonceUsed.Replay", true},
+	{400, "InvalidParams.JobIds", false},
+	{500, "ClusterNotFound.Deleted", false},
+	{503, "NotAuthorized.RAM", false},
+	{502, "SignatureDoesNotMatch.Hmac", false},
+	{406, "AgentErrorX", false},
+	{500, "ForbiddenX", true},
+
 	// Codes nobody documented: the status decides.
 	{400, "SomethingNew", false},
 	{404, "SomethingNew", false},

@@ -16,6 +16,8 @@ import (
 // where a value is unset. These types absorb all of that at the decoding edge so
 // that nothing downstream has to care. They encode back to the canonical JSON
 // form (plain strings, plain numbers), which is what the simulator sends.
+// A value they cannot take is an error of their UnmarshalJSON; the answer
+// decoder then leaves that one field unset and counts it (lenient.go).
 
 // Text is a string value with surrounding white space removed. A JSON number or
 // boolean is accepted and kept as its literal text; null is the empty string.

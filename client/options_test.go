@@ -32,6 +32,10 @@ func TestNewValidatesOptions(t *testing.T) {
 		{"negative retries", Options{Credential: cred, RegionID: "cn-hangzhou", MaxRetries: -1}, "max retries -1 is negative"},
 		{"negative max bytes", Options{Credential: cred, RegionID: "cn-hangzhou", MaxResponseBytes: -1}, "max response bytes -1 is negative"},
 		{"negative concurrency", Options{Credential: cred, RegionID: "cn-hangzhou", Concurrency: -2}, "concurrency -2 is negative"},
+		{"endpoint and endpoint type", Options{Credential: cred, RegionID: "cn-hangzhou", Endpoint: "http://127.0.0.1:9947", EndpointType: EndpointVPC},
+			`both an endpoint and endpoint type "vpc" are given`},
+		{"unknown endpoint type", Options{Credential: cred, RegionID: "cn-hangzhou", EndpointType: "private"}, `unknown endpoint type "private" (want one of public, vpc)`},
+		{"endpoint type without region", Options{Credential: cred, EndpointType: EndpointVPC}, "neither an endpoint nor a region id"},
 		{"user agent newline", Options{Credential: cred, RegionID: "cn-hangzhou", UserAgent: "a\r\nX-Evil: 1"}, "line break"},
 	}
 	for _, tc := range cases {
@@ -92,5 +96,22 @@ func TestRequestValidation(t *testing.T) {
 	}
 	if n := len(f.seen()); n != 0 {
 		t.Errorf("%d invalid requests were sent", n)
+	}
+}
+
+// TestEndpointTypes is issue 12's fourth finding: the service's VPC
+// endpoints were reachable only by writing their host as an endpoint
+// override.
+func TestEndpointTypes(t *testing.T) {
+	cred := StaticCredential{AccessKeyID: "a", AccessKeySecret: "b"}
+	for typ, want := range map[string]string{
+		"":             "https://ehpc.cn-shanghai.aliyuncs.com/",
+		EndpointPublic: "https://ehpc.cn-shanghai.aliyuncs.com/",
+		EndpointVPC:    "https://ehpc-vpc.cn-shanghai.aliyuncs.com/",
+	} {
+		c, err := New(Options{Credential: cred, RegionID: "cn-shanghai", EndpointType: typ})
+		if err != nil || c.Endpoint() != want {
+			t.Errorf("endpoint type %q: %v, %v, want %s", typ, c, err, want)
+		}
 	}
 }

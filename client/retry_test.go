@@ -295,3 +295,5 @@ type observerFunc func(clusterID, action, code string, d time.Duration)
 func (f observerFunc) ObserveRequest(clusterID, action, code string, d time.Duration) {
 	f(clusterID, action, code, d)
 }
+
+func (f observerFunc) ObserveDecodeWarnings(clusterID, action string, fields map[string]int) {}

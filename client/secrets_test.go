@@ -39,7 +39,9 @@ func TestNoSecretInAnyError(t *testing.T) {
 			w.Header().Set("Content-Type", "text/plain")
 			_, _ = w.Write([]byte(echo))
 		}},
-		{"bad value", CodeDecodeError, func(w http.ResponseWriter, r *http.Request) {
+		// Taken, with the value left unset: a decode warning names the
+		// field only (TestOneWrongTypedValueKeepsTheListPage).
+		{"bad value", CodeOK, func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, 200, `{"RequestId":"r","JobInfos":[{"Priority":"`+echo+`"}]}`)
 		}},
 		{"bad field type", CodeDecodeError, func(w http.ResponseWriter, r *http.Request) {

@@ -36,11 +36,14 @@ type Cluster struct {
 	ClusterID string `yaml:"cluster_id"`
 	RegionID  string `yaml:"region_id"`
 	// EndpointOverride is the endpoint key as written; use Endpoint().
-	EndpointOverride string       `yaml:"endpoint,omitempty"`
-	JobIDs           []string     `yaml:"job_ids"`
-	ExpandArray      bool         `yaml:"expand_array"`
-	Discovery        Discovery    `yaml:"discovery"`
-	Credentials      *Credentials `yaml:"credentials,omitempty"`
+	EndpointOverride string `yaml:"endpoint,omitempty"`
+	// EndpointType picks the regional host when there is no override: one
+	// of client.EndpointTypes, "" meaning public.
+	EndpointType string       `yaml:"endpoint_type,omitempty"`
+	JobIDs       []string     `yaml:"job_ids"`
+	ExpandArray  bool         `yaml:"expand_array"`
+	Discovery    Discovery    `yaml:"discovery"`
+	Credentials  *Credentials `yaml:"credentials,omitempty"`
 }
 
 // Discovery finds jobs of a cluster with ListServerlessJobs.
@@ -245,12 +248,15 @@ func parseTree(data []byte, l *errorList) (*yaml.Node, bool) {
 }
 
 // Endpoint is the URL requests of this cluster go to: the endpoint override
-// without a trailing slash, else https://ehpc.<region_id>.aliyuncs.com.
+// without a trailing slash, else the region's host of endpoint_type as the
+// client builds it (https://ehpc.<region_id>.aliyuncs.com, or ehpc-vpc.).
+// It is "" for settings Parse refuses.
 func (c *Cluster) Endpoint() string {
-	if e := strings.TrimSpace(c.EndpointOverride); e != "" {
-		return strings.TrimSuffix(e, "/")
+	e, err := client.ResolveEndpoint(strings.TrimSuffix(strings.TrimSpace(c.EndpointOverride), "/"), c.EndpointType, c.RegionID)
+	if err != nil {
+		return ""
 	}
-	return "https://ehpc." + c.RegionID + ".aliyuncs.com"
+	return e
 }
 
 // AccountKey identifies the credentials settings of the cluster. Clusters

@@ -188,6 +188,10 @@ testdata/bad_limits.yml:14: api.burst: must be at least 1, got 0
 testdata/bad_limits.yml:15: api.max_response_bytes: must be at least 1 byte, got 0`},
 	{"bad_endpoint_typo.yml", `
 testdata/bad_endpoint_typo.yml:4: clusters[0].endpoint: "htp://127.0.0.1:8080" has scheme "htp"; only http and https are accepted (did you mean http://?)`},
+	{"bad_endpoint_type.yml", `
+testdata/bad_endpoint_type.yml:4: clusters[0].endpoint_type: unknown endpoint type "pubilc" (did you mean public?); known types: public, vpc
+testdata/bad_endpoint_type.yml:8: clusters[1].endpoint_type: cannot be combined with endpoint, which names the host itself; remove one of them
+testdata/bad_endpoint_type.yml:11: clusters[2].endpoint_type: unknown endpoint type "VPC" (did you mean vpc?); known types: public, vpc`},
 	{"bad_endpoint_forms.yml", `
 testdata/bad_endpoint_forms.yml:2: clusters[0].endpoint: "http//127.0.0.1:8080" is missing "://" after http (want e.g. http://127.0.0.1:9947)
 testdata/bad_endpoint_forms.yml:3: clusters[1].endpoint: "http:/127.0.0.1:8080" is missing "://" after http (want e.g. http://127.0.0.1:9947)
@@ -203,8 +207,8 @@ testdata/bad_endpoint_forms.yml:11: clusters[9].endpoint: "https://" has no host
 testdata/bad_range.yml:5: clusters[0].job_ids[0]: range "12_[9-1]": start 9 is greater than end 1
 testdata/bad_range.yml:6: clusters[0].job_ids[1]: range "12_[1-9:0]": step must be at least 1
 testdata/bad_range.yml:7: clusters[0].job_ids[2]: range "12_[1-200000]" expands to 200000 ids, more than the limit of 100000
-testdata/bad_range.yml:8: clusters[0].job_ids[3]: invalid range "12_[1-9" (want <id>_[start-end] or <id>_[start-end:step], e.g. 12_[1-9:2])
-testdata/bad_range.yml:9: clusters[0].job_ids[4]: invalid range "12_[a-b]" (want <id>_[start-end] or <id>_[start-end:step], e.g. 12_[1-9:2])
+testdata/bad_range.yml:8: clusters[0].job_ids[3]: invalid range "12_[1-9" (want <id>_[start-end] or <id>_[start-end:step], e.g. 12_[1-9:2]; '[' and ']' are only for ranges)
+testdata/bad_range.yml:9: clusters[0].job_ids[4]: invalid range "12_[a-b]" (want <id>_[start-end] or <id>_[start-end:step], e.g. 12_[1-9:2]; '[' and ']' are only for ranges)
 testdata/bad_range.yml:10: clusters[0].job_ids[5]: range "12_[1-99999999999999999999]": index 99999999999999999999 is too large`},
 	{"bad_cluster_too_many_ids.yml", `
 testdata/bad_cluster_too_many_ids.yml:4: clusters[0].job_ids: expands to 100001 ids, more than the limit of 100000 per cluster`},
@@ -212,12 +216,20 @@ testdata/bad_cluster_too_many_ids.yml:4: clusters[0].job_ids: expands to 100001 
 testdata/bad_too_many_ids_in_all.yml:2: clusters[2].job_ids: brings the job ids of all clusters to 300000, more than the limit of 200000
 testdata/bad_too_many_ids_in_all.yml:2: clusters[3].job_ids: brings the job ids of all clusters to 400000, more than the limit of 200000`},
 	{"bad_job_id.yml", `
-testdata/bad_job_id.yml:4: clusters[0].job_ids[0]: invalid job id "abc" (want a job id like 5, a sub-task like 10_3, or a range like 12_[1-9:2])
-testdata/bad_job_id.yml:4: clusters[0].job_ids[1]: invalid job id "5_" (want a job id like 5, a sub-task like 10_3, or a range like 12_[1-9:2])
-testdata/bad_job_id.yml:4: clusters[0].job_ids[2]: invalid job id "_3" (want a job id like 5, a sub-task like 10_3, or a range like 12_[1-9:2])
-testdata/bad_job_id.yml:4: clusters[0].job_ids[3]: invalid job id "" (want a job id like 5, a sub-task like 10_3, or a range like 12_[1-9:2])
-testdata/bad_job_id.yml:4: clusters[0].job_ids[4]: invalid job id "10_3_1" (want a job id like 5, a sub-task like 10_3, or a range like 12_[1-9:2])
-testdata/bad_job_id.yml:4: clusters[0].job_ids[5]: invalid job id " 5" (want a job id like 5, a sub-task like 10_3, or a range like 12_[1-9:2])`},
+testdata/bad_job_id.yml:5: clusters[0].job_ids[0]: empty job id (want a job id like 5, a sub-task like 10_3, or a range like 12_[1-9:2])
+testdata/bad_job_id.yml:6: clusters[0].job_ids[1]: invalid job id " 5": contains white space
+testdata/bad_job_id.yml:7: clusters[0].job_ids[2]: invalid job id "5,6": ',' separates ids; write one id per entry, e.g. ["5", "6"]
+testdata/bad_job_id.yml:8: clusters[0].job_ids[3]: invalid job id "5;6": ';' separates ids; write one id per entry, e.g. ["5", "6"]
+testdata/bad_job_id.yml:9: clusters[0].job_ids[4]: invalid job id "5 6": contains white space
+testdata/bad_job_id.yml:10: clusters[0].job_ids[5]: invalid job id "a/b": '/' cannot be part of a job id
+testdata/bad_job_id.yml:11: clusters[0].job_ids[6]: invalid job id "a\\b": '\\' cannot be part of a job id
+testdata/bad_job_id.yml:12: clusters[0].job_ids[7]: invalid job id "\"5\"": '"' cannot be part of a job id
+testdata/bad_job_id.yml:13: clusters[0].job_ids[8]: invalid job id "it's": '\'' cannot be part of a job id
+testdata/bad_job_id.yml:14: clusters[0].job_ids[9]: invalid job id "tab\there": contains white space
+testdata/bad_job_id.yml:15: clusters[0].job_ids[10]: invalid job id "bell\a": contains a control character
+testdata/bad_job_id.yml:16: clusters[0].job_ids[11]: invalid job id "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"...: longer than 128 characters
+testdata/bad_job_id.yml:17: clusters[0].job_ids[12]: invalid range "x]" (want <id>_[start-end] or <id>_[start-end:step], e.g. 12_[1-9:2]; '[' and ']' are only for ranges)
+testdata/bad_job_id.yml:18: clusters[0].job_ids[13]: range "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"...: its ids would be longer than 128 characters`},
 	{"bad_duplicate_job_ids.yml", `
 testdata/bad_duplicate_job_ids.yml:4: clusters[0].job_ids[2]: job id 5 is already listed by job_ids[0] ("5")
 testdata/bad_duplicate_job_ids.yml:4: clusters[0].job_ids[3]: job id 12_5 is already listed by job_ids[1] ("12_[1-9:2]")

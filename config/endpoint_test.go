@@ -41,3 +41,25 @@ func TestEndpointDefault(t *testing.T) {
 		t.Errorf("Endpoint() = %q", got)
 	}
 }
+
+func TestEndpointType(t *testing.T) {
+	cfg, err := Parse([]byte(`clusters:
+  - {cluster_id: a, region_id: cn-shanghai, endpoint_type: vpc, job_ids: ["1"]}
+  - {cluster_id: b, region_id: cn-shanghai, endpoint_type: public, job_ids: ["1"]}
+  - {cluster_id: c, region_id: cn-shanghai, job_ids: ["1"]}
+  - {cluster_id: d, region_id: cn-shanghai, endpoint: "http://127.0.0.1:9947/", job_ids: ["1"]}
+`), "config.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{
+		"https://ehpc-vpc.cn-shanghai.aliyuncs.com",
+		"https://ehpc.cn-shanghai.aliyuncs.com",
+		"https://ehpc.cn-shanghai.aliyuncs.com",
+		"http://127.0.0.1:9947",
+	} {
+		if got := cfg.Clusters[i].Endpoint(); got != want {
+			t.Errorf("clusters[%d].Endpoint() = %q, want %q", i, got, want)
+		}
+	}
+}

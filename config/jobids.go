@@ -1,9 +1,13 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
@@ -19,11 +23,12 @@ const (
 	MaxJobIDsTotal      = 200000
 )
 
-var (
-	plainJobIDRE = regexp.MustCompile(`^[0-9]+$`)
-	rangeIDRE    = regexp.MustCompile(`^([0-9]+)_\[([0-9]+)-([0-9]+)(?::([0-9]+))?\]$`)
-	rangeLikeRE  = regexp.MustCompile(`^[0-9]+_\[`)
-)
+// MaxJobIDLength bounds one job id, in characters. The service documents no
+// limit; ids are short numbers in practice, and anything this long is a
+// paste gone wrong rather than an id.
+const MaxJobIDLength = 128
+
+var rangeIDRE = regexp.MustCompile(`^(.+)_\[([0-9]+)-([0-9]+)(?::([0-9]+))?\]$`)
 
 const jobIDHint = "want a job id like 5, a sub-task like 10_3, or a range like 12_[1-9:2]"
 
@@ -36,16 +41,24 @@ type jobIDSpec struct {
 	count            uint64
 }
 
+// parseJobIDSpec refuses only what cannot be a job id: the service's ids are
+// its own business (it answers JobNotFound for one it does not know), but
+// white space, control characters, list separators, quotes and slashes are
+// slips of the pen (a list written as one string, quotes pasted twice), and
+// '[' and ']' belong to the range syntax.
 func parseJobIDSpec(s string) (jobIDSpec, error) {
-	if plainJobIDRE.MatchString(s) || isSubTaskID(s) {
+	if !strings.ContainsAny(s, "[]") {
+		if err := checkJobID(s); err != nil {
+			return jobIDSpec{}, err
+		}
 		return jobIDSpec{id: s, count: 1}, nil
 	}
 	m := rangeIDRE.FindStringSubmatch(s)
-	if m == nil {
-		if rangeLikeRE.MatchString(s) {
-			return jobIDSpec{}, fmt.Errorf("invalid range %s (want <id>_[start-end] or <id>_[start-end:step], e.g. 12_[1-9:2])", quoteValue(s))
-		}
-		return jobIDSpec{}, fmt.Errorf("invalid job id %s (%s)", quoteValue(s), jobIDHint)
+	if m == nil || strings.ContainsAny(m[1], "[]") {
+		return jobIDSpec{}, fmt.Errorf("invalid range %s (want <id>_[start-end] or <id>_[start-end:step], e.g. 12_[1-9:2]; '[' and ']' are only for ranges)", quoteValue(s))
+	}
+	if err := checkJobID(m[1]); err != nil {
+		return jobIDSpec{}, fmt.Errorf("range %s: %w", quoteValue(s), err)
 	}
 	sp := jobIDSpec{parent: m[1], step: 1}
 	var err error
@@ -70,14 +83,55 @@ func parseJobIDSpec(s string) (jobIDSpec, error) {
 	if sp.count > MaxJobIDsPerRange {
 		return jobIDSpec{}, fmt.Errorf("range %s expands to %d ids, more than the limit of %d", quoteValue(s), sp.count, MaxJobIDsPerRange)
 	}
+	// The longest id of the range is the one with the most index digits.
+	if n := utf8.RuneCountInString(sp.parent) + 1 + len(strconv.FormatUint(sp.end, 10)); n > MaxJobIDLength {
+		return jobIDSpec{}, fmt.Errorf("range %s: its ids would be longer than %d characters", quoteValue(s), MaxJobIDLength)
+	}
 	return sp, nil
 }
 
-// isSubTaskID reports whether s is a sub-task id as the client parses them,
-// of an array job whose id is a plain one.
-func isSubTaskID(s string) bool {
-	arrayID, _, ok := client.SplitSubTaskID(s)
-	return ok && plainJobIDRE.MatchString(arrayID)
+// jobIDSeparators are characters that may separate ids in a list but cannot
+// be part of one.
+const jobIDSeparators = ",;"
+
+// jobIDForbidden are characters no job id holds: quotes and slashes come
+// from pasting, escaping or path-like slips.
+const jobIDForbidden = "\"'`/\\"
+
+// checkJobID explains why s cannot be a job id, or returns nil.
+func checkJobID(s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("empty job id (%s)", jobIDHint)
+	case !utf8.ValidString(s):
+		return errors.New("invalid job id: not valid UTF-8")
+	case strings.IndexFunc(s, unicode.IsSpace) >= 0:
+		return fmt.Errorf("invalid job id %s: contains white space", quoteValue(s))
+	case strings.IndexFunc(s, func(r rune) bool { return !unicode.IsGraphic(r) }) >= 0:
+		return fmt.Errorf("invalid job id %s: contains a control character", quoteValue(s))
+	case utf8.RuneCountInString(s) > MaxJobIDLength:
+		return fmt.Errorf("invalid job id %s: longer than %d characters", quoteValue(s), MaxJobIDLength)
+	}
+	if i := strings.IndexAny(s, jobIDSeparators); i >= 0 {
+		return fmt.Errorf("invalid job id %s: %s separates ids; write one id per entry, e.g. %s",
+			quoteValue(s), strconv.QuoteRune(rune(s[i])), splitExample(s, s[i:i+1]))
+	}
+	if i := strings.IndexAny(s, jobIDForbidden); i >= 0 {
+		return fmt.Errorf("invalid job id %s: %s cannot be part of a job id", quoteValue(s), strconv.QuoteRune(rune(s[i])))
+	}
+	return nil
+}
+
+// splitExample shows s written as a list, split at sep.
+func splitExample(s, sep string) string {
+	parts := strings.Split(s, sep)
+	if len(parts) > 4 {
+		return `["5", "6"]`
+	}
+	for i, p := range parts {
+		parts[i] = strconv.Quote(p)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 // parseIndex keeps indexes well inside uint64 so start + k*step cannot wrap.

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"os"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -20,8 +22,11 @@ func TestExpandedJobIDs(t *testing.T) {
 		{[]string{"7_[01-03]"}, []string{"7_1", "7_2", "7_3"}},
 		// Order as written, each id once.
 		{[]string{"9", "12_[2-4]", "12_3", "9", "1"}, []string{"9", "12_2", "12_3", "12_4", "1"}},
+		// Ids of any form the service could use, and ranges of them.
+		{[]string{"j1", "job-7.b", "5_", "_3", "10_3_1", "ジョブ1", "j1_[1-3]"},
+			[]string{"j1", "job-7.b", "5_", "_3", "10_3_1", "ジョブ1", "j1_1", "j1_2", "j1_3"}},
 		// Entries Parse would reject are skipped, not fatal.
-		{[]string{"x", "5", "12_[9-1]"}, []string{"5"}},
+		{[]string{"x y", "5", "12_[9-1]", ""}, []string{"5"}},
 	} {
 		c := &Cluster{JobIDs: tc.in}
 		if got := c.ExpandedJobIDs(); !reflect.DeepEqual(got, tc.want) {
@@ -62,5 +67,53 @@ func TestParseJobIDSpecCount(t *testing.T) {
 				t.Errorf("%s: last id %s, want %s", s, last, want)
 			}
 		}
+	}
+}
+
+// TestPlausibleJobIDsAreAccepted is issue 12's third finding: the config
+// refused ids the service could use ("j1": invalid job id). Only what cannot
+// be an id is refused now; the service's JobNotFound says the rest.
+func TestPlausibleJobIDsAreAccepted(t *testing.T) {
+	ids := []string{"j1", "abc", "5_", "_3", "10_3_1", "job-7.b", "ジョブ1", "a=b", "%41", "j1_[1-3]", strings.Repeat("x", MaxJobIDLength)}
+	var quoted []string
+	for _, id := range ids {
+		quoted = append(quoted, strconv.Quote(id))
+	}
+	yml := "clusters:\n  - cluster_id: c\n    region_id: cn-hangzhou\n    job_ids: [" + strings.Join(quoted, ", ") + "]\n"
+	cfg, err := Parse([]byte(yml), "config.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cfg.Clusters[0].ExpandedJobIDs()
+	if len(got) != len(ids)+2 || got[0] != "j1" || got[9] != "j1_1" {
+		t.Errorf("expanded to %q", got)
+	}
+}
+
+func TestRangeOfAnImpossibleArrayID(t *testing.T) {
+	_, err := parseJobIDSpec("a b_[1-3]")
+	if want := `range "a b_[1-3]": invalid job id "a b": contains white space`; err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+}
+
+// The example config states the job id rules' numbers; they must be the
+// constants' values.
+func TestExampleStatesTheJobIDLimits(t *testing.T) {
+	data, err := os.ReadFile("../config.example.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"at most " + strconv.Itoa(MaxJobIDsPerRange) + " ids, and so does a whole cluster",
+		"all clusters together are at most " + strconv.Itoa(MaxJobIDsTotal),
+		strconv.Itoa(MaxJobIDLength) + " characters",
+	} {
+		if !strings.Contains(strings.Join(strings.Fields(strings.ReplaceAll(string(data), "#", "")), " "), want) {
+			t.Errorf("config.example.yml does not say %q", want)
+		}
+	}
+	if MaxJobIDsPerCluster != MaxJobIDsPerRange {
+		t.Errorf("the example says a cluster's limit is a range's")
 	}
 }

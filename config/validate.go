@@ -50,6 +50,7 @@ func validate(cfg *Config, l *errorList) {
 				l.add(p+".endpoint", "%s", msg)
 			}
 		}
+		validateEndpointType(c, p, l)
 		totalIDs = validateJobIDs(c, p, totalIDs, l)
 		validateDiscovery(&c.Discovery, p+".discovery", l)
 		if c.Credentials != nil {
@@ -150,6 +151,22 @@ func validateJobIDs(c *Cluster, p string, before uint64, l *errorList) uint64 {
 
 func jobIDPath(cluster string, i int) string {
 	return cluster + ".job_ids[" + strconv.Itoa(i) + "]"
+}
+
+// validateEndpointType refuses an endpoint_type beside an endpoint: the
+// endpoint names the host itself, so one of the two would be ignored.
+func validateEndpointType(c *Cluster, p string, l *errorList) {
+	switch {
+	case c.EndpointType == "":
+	case !slices.Contains(client.EndpointTypes, c.EndpointType):
+		hint := ""
+		if s := closest(c.EndpointType, client.EndpointTypes); s != "" {
+			hint = fmt.Sprintf(" (did you mean %s?)", s)
+		}
+		l.add(p+".endpoint_type", "unknown endpoint type %s%s; known types: %s", quoteValue(c.EndpointType), hint, strings.Join(client.EndpointTypes, ", "))
+	case c.EndpointOverride != "":
+		l.add(p+".endpoint_type", "cannot be combined with endpoint, which names the host itself; remove one of them")
+	}
 }
 
 func validateDiscovery(d *Discovery, p string, l *errorList) {

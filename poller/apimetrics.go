@@ -12,6 +12,7 @@ import (
 type APIMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	warnings *prometheus.CounterVec
 }
 
 var _ client.Observer = (*APIMetrics)(nil)
@@ -31,6 +32,10 @@ func NewAPIMetrics(reg prometheus.Registerer) *APIMetrics {
 			Help:    "Duration of one E-HPC API request attempt, in seconds.",
 			Buckets: []float64{0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
 		}, []string{"action"}),
+		warnings: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ehpc_serverless_exporter_api_decode_warnings_total",
+			Help: "Values of taken E-HPC API answers that were left unset because they had the wrong type, by cluster, action and field path (such as Jobs[].Priority).",
+		}, []string{"cluster_id", "action", "field"}),
 	}
 	if reg == nil {
 		return m
@@ -42,6 +47,9 @@ func NewAPIMetrics(reg prometheus.Registerer) *APIMetrics {
 	if m.duration, err = registerOrReuse(reg, m.duration); err != nil {
 		panic(err)
 	}
+	if m.warnings, err = registerOrReuse(reg, m.warnings); err != nil {
+		panic(err)
+	}
 	return m
 }
 
@@ -51,7 +59,16 @@ func (m *APIMetrics) ObserveRequest(clusterID, action, code string, d time.Durat
 	m.duration.WithLabelValues(action).Observe(d.Seconds())
 }
 
-// Forget drops the request counts of a cluster that is no longer configured.
+// ObserveDecodeWarnings implements client.Observer. The client names
+// fields by their path in the models, so the field label stays bounded.
+func (m *APIMetrics) ObserveDecodeWarnings(clusterID, action string, fields map[string]int) {
+	for field, n := range fields {
+		m.warnings.WithLabelValues(clusterID, action, field).Add(float64(n))
+	}
+}
+
+// Forget drops the counts of a cluster that is no longer configured.
 func (m *APIMetrics) Forget(clusterID string) {
 	m.requests.DeletePartialMatch(prometheus.Labels{"cluster_id": clusterID})
+	m.warnings.DeletePartialMatch(prometheus.Labels{"cluster_id": clusterID})
 }

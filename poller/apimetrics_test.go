@@ -43,3 +43,29 @@ ehpc_serverless_exporter_api_requests_total{action="ListServerlessJobs",cluster_
 		t.Fatalf("registering twice did not reuse the registered metrics")
 	}
 }
+
+func TestAPIMetricsCountDecodeWarnings(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := NewAPIMetrics(reg)
+	m.ObserveDecodeWarnings("c1", "ListServerlessJobs", map[string]int{"Jobs[].Priority": 2, "Jobs[].SubmitTime": 1})
+	m.ObserveDecodeWarnings("c1", "ListServerlessJobs", map[string]int{"Jobs[].Priority": 1})
+	m.ObserveDecodeWarnings("c2", "DescribeServerlessJobs", map[string]int{"JobInfos[].ContainerGroups[].Containers[].RestartCount": 1})
+
+	want := `
+# HELP ehpc_serverless_exporter_api_decode_warnings_total Values of taken E-HPC API answers that were left unset because they had the wrong type, by cluster, action and field path (such as Jobs[].Priority).
+# TYPE ehpc_serverless_exporter_api_decode_warnings_total counter
+ehpc_serverless_exporter_api_decode_warnings_total{action="DescribeServerlessJobs",cluster_id="c2",field="JobInfos[].ContainerGroups[].Containers[].RestartCount"} 1
+ehpc_serverless_exporter_api_decode_warnings_total{action="ListServerlessJobs",cluster_id="c1",field="Jobs[].Priority"} 3
+ehpc_serverless_exporter_api_decode_warnings_total{action="ListServerlessJobs",cluster_id="c1",field="Jobs[].SubmitTime"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "ehpc_serverless_exporter_api_decode_warnings_total"); err != nil {
+		t.Fatal(err)
+	}
+	if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) > 0 {
+		t.Fatalf("lint: %v %v", err, problems)
+	}
+	m.Forget("c1")
+	if n := testutil.CollectAndCount(m.warnings); n != 1 {
+		t.Fatalf("%d warning series after forgetting c1, want 1", n)
+	}
+}

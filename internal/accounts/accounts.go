@@ -108,7 +108,8 @@ func (s *Set) Prepare(cfg *config.Config) (*Change, error) {
 			ch.accs[key] = acc
 		}
 		api, err := s.newClient(client.Options{
-			Endpoint:          c.Endpoint(),
+			Endpoint:          c.EndpointOverride,
+			EndpointType:      c.EndpointType,
 			RegionID:          c.RegionID,
 			Credential:        acc.cred,
 			CredentialSource:  acc.source,

@@ -252,3 +252,16 @@ func keysOf(m map[string]*account) []string {
 	}
 	return ks
 }
+
+func TestEndpointTypeReachesTheClient(t *testing.T) {
+	s, rec := newRecordedSet(t, Options{})
+	cfg := configOf(t, envCreds, "  - {cluster_id: v, region_id: cn-shanghai, endpoint_type: vpc, job_ids: [\"1\"]}\n")
+	ch := prepareCommit(t, s, cfg)
+	if co := rec.clients[""]; co.EndpointType != client.EndpointVPC || co.RegionID != "cn-shanghai" {
+		t.Errorf("client options %+v, want endpoint type vpc in cn-shanghai", co)
+	}
+	api, ok := ch.Specs()[0].API.(*client.Client)
+	if !ok || api.Endpoint() != "https://ehpc-vpc.cn-shanghai.aliyuncs.com/" {
+		t.Errorf("client calls %v", ch.Specs()[0].API)
+	}
+}

@@ -130,7 +130,8 @@ func TestClientUnderFaults(t *testing.T) {
 		{Fault{Kind: FaultSlow, Delay: time.Hour}, "Timeout", 3},
 		{Fault{Kind: FaultTruncatedJSON}, "DecodeError", 1},
 		{Fault{Kind: FaultMalformedJSON}, "DecodeError", 1},
-		{Fault{Kind: FaultWrongTypes}, "DecodeError", 1},
+		// The State sent as an object is left unset, the rest of the job kept.
+		{Fault{Kind: FaultWrongTypes}, "OK", 1},
 		{Fault{Kind: FaultOversized}, "ResponseTooLarge", 1},
 		{Fault{Kind: FaultClusterGone}, "ClusterNotFound", 1},
 		{Fault{Kind: FaultPermissionLoss}, "NotAuthorized", 1},
@@ -168,6 +169,10 @@ func TestClientUnderFaults(t *testing.T) {
 			case FaultMissingFields:
 				if j.JobID != "7" || j.State != "" || j.ContainerGroups != nil {
 					t.Fatalf("missing fields decoded as %+v", j)
+				}
+			case FaultWrongTypes:
+				if j.JobID != "7" || j.State != "" || j.Priority != 5 || j.ContainerGroups[0].Containers[0].CurrentState.Reason != "OOMKilled" {
+					t.Fatalf("wrong types decoded as %+v", j)
 				}
 			default:
 				if j.State != "Failed" || j.Priority != 5 || j.ContainerGroups[0].Containers[0].CurrentState.Reason != "OOMKilled" {
