@@ -1,6 +1,7 @@
 package blackbox
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,6 @@ func TestFaultUndecodableAnswers(t *testing.T) {
 	}{
 		{"truncated JSON", simulator.Fault{Kind: simulator.FaultTruncatedJSON}, "truncated JSON"},
 		{"malformed JSON", simulator.Fault{Kind: simulator.FaultMalformedJSON}, "malformed JSON"},
-		{"wrong types", simulator.Fault{Kind: simulator.FaultWrongTypes}, "wrong type"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRig(t, rigOptions{MaxRetries: 2})
@@ -45,6 +45,33 @@ func TestFaultUndecodableAnswers(t *testing.T) {
 			r.recover("DecodeError", 2)
 		})
 	}
+}
+
+// A value of the wrong type in one field (here State, sent as an object)
+// leaves that field unset instead of failing the answer, and is counted as a
+// decode warning by field. Without its State the answer cannot be used, so
+// the job keeps its last good data as IncompleteAnswer.
+func TestFaultWrongTypedField(t *testing.T) {
+	r := newRig(t, rigOptions{MaxRetries: 2})
+	r.healthy()
+	if err := r.sim.SetFaults(simulator.Fault{Kind: simulator.FaultWrongTypes}); err != nil {
+		t.Fatal(err)
+	}
+	r.sim.ResetCalls()
+	r.cycle()
+	r.cycle()
+	if got := r.sim.Calls().Total; got != int64(2*len(r.jobs)) {
+		t.Errorf("%d calls over 2 intervals, want one per job and interval", got)
+	}
+	if got := r.apiRequests(client.ActionDescribeServerlessJobs, client.CodeOK); got < float64(2*len(r.jobs)) {
+		t.Errorf("api_requests_total{code=OK} = %v: the answers decoded", got)
+	}
+	series := fmt.Sprintf(`ehpc_serverless_exporter_api_decode_warnings_total{action=%q,cluster_id=%q,field="JobInfos[].State"}`, client.ActionDescribeServerlessJobs, rigCluster)
+	if v, ok := r.scrape().get(series); !ok || v != float64(2*len(r.jobs)) {
+		t.Errorf("%s = %v (present %v), want %d", series, v, ok, 2*len(r.jobs))
+	}
+	r.expectStale("IncompleteAnswer", 2)
+	r.recover("IncompleteAnswer", 2)
 }
 
 // A 50 MiB answer is cut off at the configured limit (8 MiB by default), not
