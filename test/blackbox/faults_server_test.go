@@ -66,7 +66,7 @@ func TestFaultHTMLErrorPage(t *testing.T) {
 	r.recover("HTTP502", 1)
 }
 
-// An answer slower than the whole poll budget: the cycle's deadline ends the
+// An answer slower than a call's bound: the call's deadline ends the
 // call, the failure counts as Timeout, and the cycle returns on time instead
 // of waiting for the answer.
 func TestFaultTimeoutLongerThanThePollBudget(t *testing.T) {
