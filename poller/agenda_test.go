@@ -140,7 +140,11 @@ func (s *budgetSim) limit(n int) time.Duration {
 // the active jobs.
 func TestAgendaFairUnderAnyBudget(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for trial := range 300 {
+	trials := 300
+	if raceDetector {
+		trials = 60
+	}
+	for trial := range trials {
 		n := r.IntN(3000)
 		pages := r.IntN(120)
 		backlog := r.IntN(3000)
