@@ -5,4 +5,4 @@
 // files against each other and against the exporter's own contracts.
 package deploy
 
-//go:generate go run ./gen -alerts ../alerts -out kubernetes/base/prometheusrule.yaml
+//go:generate go run ./gen -alerts ../alerts -out kubernetes/base/prometheusrule.yaml -groups helm/ehpc-serverless-exporter/files/rule-groups.yaml
