@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -24,7 +25,7 @@ const (
 	// failure, not a reason to skip.
 	requireHelmEnv = "DEPLOY_TEST_REQUIRE_HELM"
 	// A Kubernetes version ACK offers. The chart's sharding needs 1.28, and
-	// helm template assumes 1.20 unless told.
+	// helm template asks no cluster (a go run build of Helm assumes 1.20).
 	kubeVersion = "1.31.0"
 	// With this release name the objects are named appName, as in the
 	// kustomize bases.
@@ -396,4 +397,95 @@ func TestHelmChartVersionMatchesKustomize(t *testing.T) {
 	if got, want := chartValues(t).Image.Repository, base.Images[0].NewName; got != want {
 		t.Errorf("values.yaml image.repository %q, the kustomize bases use %q", got, want)
 	}
+}
+
+// The deployment docs name only values the chart has (in --set and in
+// backquotes, key=value or a dotted key), so that a renamed value does not
+// leave a user with a silently ignored setting.
+func TestHelmDocsNameKnownValues(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(chartDir, "values.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var values map[string]any
+	if err := yaml.Unmarshal(data, &values); err != nil {
+		t.Fatal(err)
+	}
+	set := regexp.MustCompile(`--set(?:-json|-string)? '?([A-Za-z][A-Za-z0-9.]*)(?:\[\d+\])?=`)
+	quoted := regexp.MustCompile("`([a-z][A-Za-z]*(?:\\.[A-Za-z]+)+)(?:=[^`]*)?`")
+	for _, doc := range []string{"../README.md", "../docs/GETTING_STARTED.md"} {
+		text, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, m := range set.FindAllStringSubmatch(string(text), -1) {
+			keys = append(keys, m[1])
+		}
+		for _, m := range quoted.FindAllStringSubmatch(string(text), -1) {
+			path := strings.Split(m[1], ".")
+			// Only what starts like a value of the chart: not config.yml,
+			// docs/..., flags or metric names.
+			if _, ok := values[path[0]]; ok && !strings.Contains(m[1], ".y") && !strings.HasSuffix(m[1], ".md") {
+				keys = append(keys, m[1])
+			}
+		}
+		if len(keys) == 0 {
+			t.Errorf("%s names no value of the chart; has its Helm section gone?", doc)
+		}
+		for _, k := range keys {
+			if !hasValue(values, strings.Split(k, ".")) {
+				t.Errorf("%s: %s: the chart has no such value", doc, k)
+			}
+		}
+	}
+}
+
+// The values file GETTING_STARTED.md shows renders a sound deployment.
+func TestHelmGettingStartedValues(t *testing.T) {
+	text, err := os.ReadFile("../docs/GETTING_STARTED.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(text), "```yaml\n# my-values.yaml\n")
+	block, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("GETTING_STARTED.md has no ```yaml block that starts with # my-values.yaml")
+	}
+	file := filepath.Join(t.TempDir(), "my-values.yaml")
+	if err := os.WriteFile(file, []byte(block), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := renderChart(t, "-f", file)
+	w, ok := m.workloads["all.yaml"]
+	if !ok {
+		t.Fatal("no workload rendered")
+	}
+	flags := checkWorkload(t, m, w, readmeFlags(t), dockerEntrypoint(t).flags["--config.file"])
+	if got := checkState(t, m, w, flags); got != "claim "+appName+"-state" {
+		t.Errorf("the state file is on %q, want the claim the guide enables", got)
+	}
+	checkRRSAServiceAccounts(t, m)
+	checkServiceMonitor(t, m, time.Duration(configMapConfig(t, m).Polling.Interval))
+	if len(m.rules) != 1 {
+		t.Errorf("rendered %d PrometheusRules, want 1", len(m.rules))
+	}
+}
+
+// hasValue says whether path names a key of values. Below a key whose
+// value is free-form (config.file, labels, annotations), any key is allowed.
+func hasValue(values map[string]any, path []string) bool {
+	v, ok := values[path[0]]
+	if !ok {
+		return false
+	}
+	if len(path) == 1 {
+		return true
+	}
+	switch path[0] {
+	case "file", "labels", "annotations", "podAnnotations", "podLabels", "nodeSelector":
+		return true
+	}
+	m, ok := v.(map[string]any)
+	return ok && hasValue(m, path[1:])
 }
