@@ -99,6 +99,8 @@ type chartCase struct {
 	// renders no ConfigMap.
 	existingConfigMap, existingKey string
 	manualRRSA                     bool
+	// existingClaim: the state claim is the user's, not rendered.
+	existingClaim bool
 }
 
 var chartCases = []chartCase{
@@ -106,6 +108,8 @@ var chartCases = []chartCase{
 	{name: "without state", args: []string{"--set", "storage.enabled=false"}, kind: "Deployment", state: "", replicas: 1},
 	{name: "persistent", args: []string{"-f", ciValues("persistent-values.yaml")},
 		kind: "Deployment", state: "claim " + appName + "-state", replicas: 1, serviceMonitor: true, rules: true},
+	{name: "an existing claim", args: []string{"--set", "storage.persistence.enabled=true,storage.persistence.existingClaim=my-claim"},
+		kind: "Deployment", state: "claim my-claim", replicas: 1, existingClaim: true},
 	{name: "sharded", args: []string{"-f", ciValues("sharded-values.yaml")},
 		kind: "StatefulSet", state: "volumeClaimTemplates", replicas: 3, serviceMonitor: true, rules: true},
 	{name: "sharded on emptyDir", args: []string{"--set", "sharding.enabled=true,sharding.shards=4"},
@@ -186,7 +190,10 @@ func TestHelmChartRenders(t *testing.T) {
 			if got := checkState(t, m, w, flags); got != c.state {
 				t.Errorf("the state file is on %q, want %q", got, c.state)
 			}
-			if claim, ok := strings.CutPrefix(c.state, "claim "); ok {
+			if c.existingClaim && len(m.claims) != 0 {
+				t.Errorf("rendered %d claims; the values name an existing one", len(m.claims))
+			}
+			if claim, ok := strings.CutPrefix(c.state, "claim "); ok && !c.existingClaim {
 				pvc, ok := m.claims[claim]
 				if !ok {
 					t.Fatalf("the claim %s is not rendered", claim)
@@ -488,4 +495,59 @@ func hasValue(values map[string]any, path []string) bool {
 	}
 	m, ok := v.(map[string]any)
 	return ok && hasValue(m, path[1:])
+}
+
+// NOTES.txt is rendered only by helm install, which needs a cluster: a copy
+// of the chart with a template that includes it renders it here.
+func TestHelmNotes(t *testing.T) {
+	chart := filepath.Join(t.TempDir(), "chart")
+	if err := os.CopyFS(chart, os.DirFS(chartDir)); err != nil {
+		t.Fatal(err)
+	}
+	wrapper := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: |\n" +
+		`{{ include (print $.Template.BasePath "/NOTES.txt") . | indent 4 }}` + "\n"
+	if err := os.WriteFile(filepath.Join(chart, "templates", "zz-notes.yaml"), []byte(wrapper), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name      string
+		args      []string
+		want, not []string
+	}{
+		{"default", nil,
+			[]string{"kubectl label namespace " + appName + " pod-identity.alibabacloud.com/injection=on",
+				"rollout restart deployment/" + appName, "oidc:sub = system:serviceaccount:" + appName + ":" + appName,
+				"on an emptyDir", "No ServiceMonitor"},
+			[]string{"The state file is off"}},
+		{"sharded, persistent, monitored", []string{"-f", ciValues("sharded-values.yaml")},
+			[]string{"as 3 shards (StatefulSet)", "rollout restart statefulset/" + appName},
+			[]string{"emptyDir", "No ServiceMonitor"}},
+		{"manual RRSA, no state", []string{"-f", ciValues("existing-configmap-values.yaml"), "--set", "storage.enabled=false"},
+			[]string{"The state file is off"},
+			[]string{"kubectl label namespace"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := append([]string{"template", releaseName, chart, "--namespace", appName, "--kube-version", kubeVersion,
+				"--show-only", "templates/zz-notes.yaml"}, c.args...)
+			out, stderr, err := helm(t, args...)
+			if err != nil {
+				t.Fatalf("helm template: %v\n%s", err, stderr)
+			}
+			var cm configMap
+			if err := yaml.Unmarshal(out, &cm); err != nil {
+				t.Fatal(err)
+			}
+			notes := cm.Data["notes"]
+			for _, w := range c.want {
+				if !strings.Contains(notes, w) {
+					t.Errorf("the notes do not say %q:\n%s", w, notes)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(notes, w) {
+					t.Errorf("the notes say %q:\n%s", w, notes)
+				}
+			}
+		})
+	}
 }
