@@ -32,6 +32,7 @@ import (
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/config"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/accounts"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/apply"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/buildinfo"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/demo"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/logging"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/internal/simulator"
@@ -45,6 +46,9 @@ const exporterName = "ehpc_serverless_exporter"
 const defaultPort = ":9947"
 
 func main() {
+	// Before anything reads the version: go run and go install builds
+	// carry no -ldflags.
+	buildinfo.Stamp()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

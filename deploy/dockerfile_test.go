@@ -126,8 +126,11 @@ func TestDockerfile(t *testing.T) {
 	}
 
 	var build, user, expose string
+	var cmd []string
 	finalStage := false
 	copies := map[string]bool{}
+	chowned := map[string]string{} // destination -> --chown of the final stage's COPYs
+	volumes := map[string]bool{}
 	for _, in := range ins {
 		switch in.cmd {
 		case "FROM":
@@ -145,7 +148,30 @@ func TestDockerfile(t *testing.T) {
 		case "COPY":
 			if finalStage {
 				f := strings.Fields(in.args)
-				copies[f[len(f)-1]] = true
+				dest := f[len(f)-1]
+				copies[dest] = true
+				for _, opt := range f {
+					if owner, ok := strings.CutPrefix(opt, "--chown="); ok {
+						chowned[dest] = owner
+					}
+				}
+			}
+		case "VOLUME":
+			if finalStage {
+				var list []string
+				if err := json.Unmarshal([]byte(in.args), &list); err != nil {
+					list = strings.Fields(in.args)
+				}
+				for _, v := range list {
+					volumes[v] = true
+				}
+			}
+		case "CMD":
+			if finalStage {
+				cmd = nil
+				if err := json.Unmarshal([]byte(in.args), &cmd); err != nil {
+					t.Errorf("Dockerfile:%d: CMD is not a JSON array (exec form): %s", in.line, in.args)
+				}
 			}
 		}
 	}
@@ -173,6 +199,30 @@ func TestDockerfile(t *testing.T) {
 	for name := range ep.flags {
 		if !known[name] {
 			t.Errorf("ENTRYPOINT flag %s is not documented in README.md", name)
+		}
+	}
+
+	// The default arguments keep the state file in a volume the image's
+	// user owns: the root filesystem may be read-only, and a named volume
+	// takes the ownership of the directory it is mounted on.
+	args := checkFlags(t, "CMD", cmd, known)
+	for name := range args {
+		if _, ok := ep.flags[name]; ok {
+			t.Errorf("CMD repeats the ENTRYPOINT's %s, which the exporter refuses", name)
+		}
+	}
+	state := args["--storage.path"]
+	switch {
+	case state == "":
+		t.Error("the default arguments (CMD) do not keep a state file (--storage.path)")
+	case !volumes[state]:
+		t.Errorf("--storage.path=%s is not a VOLUME of the image", state)
+	case !copies[state]:
+		t.Errorf("--storage.path=%s is not a directory of the image (COPY it from the build stage)", state)
+	default:
+		owner, _, _ := strings.Cut(chowned[state], ":")
+		if owner != uid {
+			t.Errorf("%s belongs to %q, the exporter runs as %q: it could not write the state file", state, chowned[state], user)
 		}
 	}
 }

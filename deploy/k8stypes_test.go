@@ -87,12 +87,42 @@ type workload struct {
 			Metadata objectMeta `yaml:"metadata"`
 			Spec     podSpec    `yaml:"spec"`
 		} `yaml:"template"`
+		VolumeClaimTemplates []struct {
+			Metadata objectMeta `yaml:"metadata"`
+			Spec     pvcSpec    `yaml:"spec"`
+		} `yaml:"volumeClaimTemplates"`
 	} `yaml:"spec"`
+}
+
+type persistentVolumeClaim struct {
+	typeMeta `yaml:",inline"`
+	Metadata objectMeta `yaml:"metadata"`
+	Spec     pvcSpec    `yaml:"spec"`
+}
+
+type pvcSpec struct {
+	AccessModes      []string `yaml:"accessModes"`
+	StorageClassName *string  `yaml:"storageClassName"`
+	Resources        struct {
+		Requests map[string]string `yaml:"requests"`
+	} `yaml:"resources"`
 }
 
 type podSpec struct {
 	ServiceAccountName string `yaml:"serviceAccountName"`
-	SecurityContext    struct {
+	ImagePullSecrets   []struct {
+		Name string `yaml:"name"`
+	} `yaml:"imagePullSecrets"`
+	PriorityClassName string            `yaml:"priorityClassName"`
+	NodeSelector      map[string]string `yaml:"nodeSelector"`
+	Tolerations       []struct {
+		Key               string `yaml:"key"`
+		Operator          string `yaml:"operator"`
+		Value             string `yaml:"value"`
+		Effect            string `yaml:"effect"`
+		TolerationSeconds *int64 `yaml:"tolerationSeconds"`
+	} `yaml:"tolerations"`
+	SecurityContext struct {
 		RunAsNonRoot   *bool  `yaml:"runAsNonRoot"`
 		RunAsUser      *int64 `yaml:"runAsUser"`
 		RunAsGroup     *int64 `yaml:"runAsGroup"`
@@ -103,15 +133,33 @@ type podSpec struct {
 	} `yaml:"securityContext"`
 	TerminationGracePeriodSeconds *int64      `yaml:"terminationGracePeriodSeconds"`
 	Containers                    []container `yaml:"containers"`
-	Volumes                       []struct {
-		Name      string `yaml:"name"`
-		ConfigMap *struct {
-			Name string `yaml:"name"`
-		} `yaml:"configMap"`
-		EmptyDir *struct {
-			SizeLimit string `yaml:"sizeLimit"`
-		} `yaml:"emptyDir"`
-	} `yaml:"volumes"`
+	Volumes                       []volume    `yaml:"volumes"`
+}
+
+type volume struct {
+	Name      string `yaml:"name"`
+	ConfigMap *struct {
+		Name  string `yaml:"name"`
+		Items []struct {
+			Key  string `yaml:"key"`
+			Path string `yaml:"path"`
+		} `yaml:"items"`
+	} `yaml:"configMap"`
+	EmptyDir *struct {
+		SizeLimit string `yaml:"sizeLimit"`
+	} `yaml:"emptyDir"`
+	PersistentVolumeClaim *struct {
+		ClaimName string `yaml:"claimName"`
+	} `yaml:"persistentVolumeClaim"`
+	Projected *struct {
+		Sources []struct {
+			ServiceAccountToken *struct {
+				Path              string `yaml:"path"`
+				Audience          string `yaml:"audience"`
+				ExpirationSeconds int64  `yaml:"expirationSeconds"`
+			} `yaml:"serviceAccountToken"`
+		} `yaml:"sources"`
+	} `yaml:"projected"`
 }
 
 type container struct {
@@ -170,13 +218,26 @@ type serviceMonitor struct {
 	Spec     struct {
 		Selector  labelSelector `yaml:"selector"`
 		Endpoints []struct {
-			Port          string `yaml:"port"`
-			Path          string `yaml:"path"`
-			Interval      string `yaml:"interval"`
-			ScrapeTimeout string `yaml:"scrapeTimeout"`
-			HonorLabels   bool   `yaml:"honorLabels"`
+			Port              string          `yaml:"port"`
+			Path              string          `yaml:"path"`
+			Interval          string          `yaml:"interval"`
+			ScrapeTimeout     string          `yaml:"scrapeTimeout"`
+			HonorLabels       bool            `yaml:"honorLabels"`
+			Relabelings       []relabelConfig `yaml:"relabelings"`
+			MetricRelabelings []relabelConfig `yaml:"metricRelabelings"`
 		} `yaml:"endpoints"`
 	} `yaml:"spec"`
+}
+
+// relabelConfig is the Prometheus Operator's RelabelConfig.
+type relabelConfig struct {
+	SourceLabels []string `yaml:"sourceLabels"`
+	Separator    *string  `yaml:"separator"`
+	TargetLabel  string   `yaml:"targetLabel"`
+	Regex        string   `yaml:"regex"`
+	Modulus      uint64   `yaml:"modulus"`
+	Replacement  *string  `yaml:"replacement"`
+	Action       string   `yaml:"action"`
 }
 
 type prometheusRule struct {

@@ -33,6 +33,7 @@ type manifests struct {
 	workloads       map[string]workload // by file, relative to kubernetes/
 	serviceMonitors []serviceMonitor
 	rules           []prometheusRule
+	claims          map[string]persistentVolumeClaim
 	kustomizations  map[string]kustomization // by directory, relative to kubernetes/
 }
 
@@ -44,6 +45,7 @@ func loadManifests(t *testing.T, dir string) *manifests {
 		configMaps:      map[string]configMap{},
 		services:        map[string]service{},
 		workloads:       map[string]workload{},
+		claims:          map[string]persistentVolumeClaim{},
 		kustomizations:  map[string]kustomization{},
 	}
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
@@ -112,6 +114,11 @@ func (m *manifests) add(t *testing.T, where, rel string, doc []byte) {
 		if decode(&o) {
 			m.serviceMonitors = append(m.serviceMonitors, o)
 		}
+	case "v1 PersistentVolumeClaim":
+		var o persistentVolumeClaim
+		if decode(&o) {
+			m.claims[o.Metadata.Name] = o
+		}
 	case "monitoring.coreos.com/v1 PrometheusRule":
 		var o prometheusRule
 		if decode(&o) {
@@ -168,6 +175,13 @@ func TestNamespaceAndServiceAccountEnableRRSA(t *testing.T) {
 		// YAML 1.1 parsers (kubectl's among them) read a bare on as true.
 		t.Errorf("label %s: quote the value 'on'", rrsaLabel)
 	}
+	checkRRSAServiceAccounts(t, m)
+}
+
+// checkRRSAServiceAccounts: every workload runs as a ServiceAccount of the
+// manifests that names its RAM role for the webhook.
+func checkRRSAServiceAccounts(t *testing.T, m *manifests) {
+	t.Helper()
 	for name, w := range m.workloads {
 		sa, ok := m.serviceAccounts[w.Spec.Template.Spec.ServiceAccountName]
 		if !ok {
@@ -217,12 +231,19 @@ func TestWorkloads(t *testing.T) {
 	}
 	for file, w := range m.workloads {
 		t.Run(file, func(t *testing.T) {
-			checkWorkload(t, m, w, known, imageConfig)
+			flags := checkWorkload(t, m, w, known, imageConfig)
+			backing := checkState(t, m, w, flags)
+			want := map[string]string{"Deployment": "emptyDir", "StatefulSet": "volumeClaimTemplates"}[w.Kind]
+			if backing != want {
+				t.Errorf("the state file is on %q, want %q", backing, want)
+			}
 		})
 	}
 }
 
-func checkWorkload(t *testing.T, m *manifests, w workload, known map[string]bool, imageConfig string) {
+// checkWorkload checks what every workload must get right and returns its
+// container's flags.
+func checkWorkload(t *testing.T, m *manifests, w workload, known map[string]bool, imageConfig string) map[string]string {
 	spec := w.Spec.Template.Spec
 	if !labelsMatch(w.Spec.Selector.MatchLabels, w.Spec.Template.Metadata.Labels) {
 		t.Errorf("selector %v does not select the pod labels %v", w.Spec.Selector.MatchLabels, w.Spec.Template.Metadata.Labels)
@@ -302,18 +323,23 @@ func checkWorkload(t *testing.T, m *manifests, w workload, known map[string]bool
 		t.Errorf("--web.listen-address=%s is not on port %d", addr, exporterPort)
 	}
 
-	// The config file the image reads must be the ConfigMap's key, mounted
-	// read-only on its directory.
-	volumes := map[string]string{}
+	// The config file the image reads must be a key of the ConfigMap,
+	// mounted read-only on its directory under the name the image reads.
+	volumes := map[string]volume{}
 	for _, v := range spec.Volumes {
-		if v.ConfigMap != nil {
-			volumes[v.Name] = v.ConfigMap.Name
-		}
+		volumes[v.Name] = v
+	}
+	templates := map[string]bool{}
+	for _, vct := range w.Spec.VolumeClaimTemplates {
+		templates[vct.Metadata.Name] = true
 	}
 	mounted := false
 	for _, vm := range c.VolumeMounts {
-		cmName, ok := volumes[vm.Name]
-		if !ok {
+		v, ok := volumes[vm.Name]
+		if !ok && !templates[vm.Name] {
+			t.Errorf("volumeMount %s names no volume and no volumeClaimTemplate", vm.Name)
+		}
+		if v.ConfigMap == nil {
 			continue
 		}
 		if vm.MountPath != filepath.Dir(imageConfig) {
@@ -322,8 +348,22 @@ func checkWorkload(t *testing.T, m *manifests, w workload, known map[string]bool
 		if !vm.ReadOnly {
 			t.Errorf("ConfigMap volume %s is not mounted read-only", vm.Name)
 		}
-		if _, ok := m.configMaps[cmName].Data[filepath.Base(imageConfig)]; !ok {
-			t.Errorf("ConfigMap %q has no key %s", cmName, filepath.Base(imageConfig))
+		file := filepath.Base(imageConfig)
+		key := file
+		if items := v.ConfigMap.Items; len(items) > 0 {
+			key = ""
+			for _, it := range items {
+				if it.Path == file {
+					key = it.Key
+				}
+			}
+			if key == "" {
+				t.Errorf("ConfigMap volume %s: no item is mounted as %s", vm.Name, file)
+				continue
+			}
+		}
+		if _, ok := m.configMaps[v.ConfigMap.Name].Data[key]; !ok {
+			t.Errorf("ConfigMap %q has no key %s", v.ConfigMap.Name, key)
 		}
 		mounted = true
 	}
@@ -341,6 +381,79 @@ func checkWorkload(t *testing.T, m *manifests, w workload, known map[string]bool
 		}
 	case "StatefulSet":
 		checkShards(t, m, w, c, flags)
+	}
+	return flags
+}
+
+// checkState checks that --storage.path is a writable volume: the root
+// filesystem is read-only, and without the volume the exporter would warn
+// and run without state, so a restart would describe every job again. It
+// returns what keeps the state ("emptyDir", "claim <name>",
+// "volumeClaimTemplates"), or "" without --storage.path.
+func checkState(t *testing.T, m *manifests, w workload, flags map[string]string) string {
+	t.Helper()
+	dir, ok := flags["--storage.path"]
+	if !ok {
+		return ""
+	}
+	if !filepath.IsAbs(dir) {
+		t.Errorf("--storage.path=%s is not an absolute path", dir)
+		return "?"
+	}
+	c := w.Spec.Template.Spec.Containers[0]
+	var name string
+	for _, vm := range c.VolumeMounts {
+		if vm.MountPath == dir {
+			name = vm.Name
+			if vm.ReadOnly {
+				t.Errorf("the state volume %s is mounted read-only", vm.Name)
+			}
+		}
+	}
+	if name == "" {
+		t.Errorf("--storage.path=%s is on no volume: on the read-only root filesystem the exporter runs without state", dir)
+		return "?"
+	}
+	for _, v := range w.Spec.Template.Spec.Volumes {
+		switch {
+		case v.Name != name:
+		case v.EmptyDir != nil:
+			if v.EmptyDir.SizeLimit == "" {
+				t.Errorf("the state emptyDir %s has no sizeLimit", name)
+			}
+			return "emptyDir"
+		case v.PersistentVolumeClaim != nil:
+			return "claim " + v.PersistentVolumeClaim.ClaimName
+		default:
+			t.Errorf("the state volume %s is neither an emptyDir nor a claim", name)
+			return "?"
+		}
+	}
+	for _, vct := range w.Spec.VolumeClaimTemplates {
+		if vct.Metadata.Name != name {
+			continue
+		}
+		if w.Kind != "StatefulSet" {
+			t.Errorf("a %s has volumeClaimTemplates", w.Kind)
+		}
+		checkClaimSpec(t, "volumeClaimTemplate "+name, vct.Spec)
+		return "volumeClaimTemplates"
+	}
+	t.Errorf("the state volume %s is not defined", name)
+	return "?"
+}
+
+// checkClaimSpec: one writer, and room for the state file.
+func checkClaimSpec(t *testing.T, where string, s pvcSpec) {
+	t.Helper()
+	if !slices.Equal(s.AccessModes, []string{"ReadWriteOnce"}) {
+		t.Errorf("%s: accessModes %v, want [ReadWriteOnce]", where, s.AccessModes)
+	}
+	size, err := quantity(s.Resources.Requests["storage"])
+	if err != nil {
+		t.Errorf("%s: %v", where, err)
+	} else if size < 64<<20 {
+		t.Errorf("%s: %s is too small for the state file of a large fleet", where, s.Resources.Requests["storage"])
 	}
 }
 
@@ -393,7 +506,13 @@ func labelsMatch(selector, labels map[string]string) bool {
 }
 
 func TestServiceSelectsTheExporter(t *testing.T) {
-	m := loadManifests(t, kubeDir)
+	checkService(t, loadManifests(t, kubeDir))
+}
+
+// checkService: the Service of the manifests reaches every workload's pods
+// on the exporter's port.
+func checkService(t *testing.T, m *manifests) {
+	t.Helper()
 	svc, ok := m.services[appName]
 	if !ok {
 		t.Fatalf("no Service %s", appName)
@@ -417,6 +536,13 @@ func TestServiceSelectsTheExporter(t *testing.T) {
 
 func TestServiceMonitorScrapesTheService(t *testing.T) {
 	m := loadManifests(t, kubeDir)
+	checkServiceMonitor(t, m, time.Duration(configMapConfig(t, m).Polling.Interval))
+}
+
+// checkServiceMonitor: the one ServiceMonitor scrapes the Service's port as
+// often as the exporter polls.
+func checkServiceMonitor(t *testing.T, m *manifests, polling time.Duration) {
+	t.Helper()
 	if len(m.serviceMonitors) != 1 {
 		t.Fatalf("want one ServiceMonitor, got %d", len(m.serviceMonitors))
 	}
@@ -438,7 +564,6 @@ func TestServiceMonitorScrapesTheService(t *testing.T) {
 	if !ep.HonorLabels {
 		t.Error("honorLabels must be true: the operator's container target label would overwrite the exporter's container label")
 	}
-	polling := time.Duration(configMapConfig(t, m).Polling.Interval)
 	checkScrapeTiming(t, "ServiceMonitor", ep.Interval, ep.ScrapeTimeout, polling)
 }
 

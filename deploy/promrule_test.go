@@ -15,6 +15,7 @@ import (
 const (
 	alertsDir    = "../alerts"
 	ruleManifest = "kubernetes/base/prometheusrule.yaml"
+	chartRules   = chartDir + "/files/rule-groups.yaml"
 )
 
 func TestPrometheusRuleIsUpToDate(t *testing.T) {
@@ -35,14 +36,42 @@ func TestPrometheusRuleIsUpToDate(t *testing.T) {
 	}
 }
 
-// The groups in the manifest, decoded, are the groups of alerts/*.yml, in
-// order: nothing added, dropped or altered on the way.
-func TestPrometheusRuleGroupsEqualAlerts(t *testing.T) {
+// The chart's rule groups come from the same generator run.
+func TestChartRuleGroupsAreUpToDate(t *testing.T) {
 	files, err := ReadRuleFiles(alertsDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want []any
+	want, err := RuleGroups(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(chartRules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s is stale: run go generate ./deploy", chartRules)
+	}
+	var rf struct {
+		Groups []any `yaml:"groups"`
+	}
+	if err := decodeStrict(got, &rf); err != nil {
+		t.Fatalf("%s: %v", chartRules, err)
+	}
+	if !reflect.DeepEqual(rf.Groups, alertGroups(t)) {
+		t.Errorf("%s: the groups differ from the groups of %s", chartRules, alertsDir)
+	}
+}
+
+// alertGroups are the groups of alerts/*.yml, in order, decoded.
+func alertGroups(t *testing.T) []any {
+	t.Helper()
+	files, err := ReadRuleFiles(alertsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var groups []any
 	for _, f := range files {
 		var rf struct {
 			Groups []any `yaml:"groups"`
@@ -50,8 +79,15 @@ func TestPrometheusRuleGroupsEqualAlerts(t *testing.T) {
 		if err := yaml.Unmarshal(f.Data, &rf); err != nil {
 			t.Fatalf("%s: %v", f.Name, err)
 		}
-		want = append(want, rf.Groups...)
+		groups = append(groups, rf.Groups...)
 	}
+	return groups
+}
+
+// The groups in the manifest, decoded, are the groups of alerts/*.yml, in
+// order: nothing added, dropped or altered on the way.
+func TestPrometheusRuleGroupsEqualAlerts(t *testing.T) {
+	want := alertGroups(t)
 	docs := yamlDocuments(t, ruleManifest)
 	if len(docs) != 1 {
 		t.Fatalf("%s holds %d documents, want 1", ruleManifest, len(docs))

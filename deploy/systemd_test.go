@@ -107,6 +107,16 @@ func TestSystemdUnit(t *testing.T) {
 	if addr := flags["--web.listen-address"]; addr != "" && !strings.HasSuffix(addr, ":"+strconv.Itoa(exporterPort)) {
 		t.Errorf("--web.listen-address=%s is not on port %d", addr, exporterPort)
 	}
+	// ProtectSystem=strict leaves only the unit's own directories writable:
+	// the state file must be in StateDirectory=, which systemd keeps across
+	// restarts.
+	stateDir := u.get("Service", "StateDirectory")
+	switch {
+	case stateDir == "" || strings.ContainsAny(stateDir, " /"):
+		t.Errorf("StateDirectory %q: want one directory name", stateDir)
+	case flags["--storage.path"] != "/var/lib/"+stateDir:
+		t.Errorf("--storage.path=%q is not the StateDirectory /var/lib/%s", flags["--storage.path"], stateDir)
+	}
 	if u.get("Install", "WantedBy") != "multi-user.target" {
 		t.Error("[Install] WantedBy is not multi-user.target")
 	}

@@ -1,5 +1,6 @@
-// Command gen writes the PrometheusRule manifest from the Prometheus rule
-// files (go generate ./deploy).
+// Command gen writes the PrometheusRule manifest and the Helm chart's rule
+// groups from the Prometheus rule files (go generate ./deploy), so that both
+// come from one reading of alerts/.
 package main
 
 import (
@@ -12,15 +13,16 @@ import (
 
 func main() {
 	alerts := flag.String("alerts", "../alerts", "directory of the Prometheus rule files (*.yml)")
-	out := flag.String("out", "kubernetes/base/prometheusrule.yaml", "manifest to write")
+	out := flag.String("out", "kubernetes/base/prometheusrule.yaml", "PrometheusRule manifest to write")
+	groups := flag.String("groups", "helm/ehpc-serverless-exporter/files/rule-groups.yaml", "rules file of the Helm chart to write")
 	flag.Parse()
-	if err := run(*alerts, *out); err != nil {
+	if err := run(*alerts, *out, *groups); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(alertsDir, out string) error {
+func run(alertsDir, out, groups string) error {
 	files, err := deploy.ReadRuleFiles(alertsDir)
 	if err != nil {
 		return err
@@ -29,5 +31,12 @@ func run(alertsDir, out string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(out, manifest, 0o644)
+	chartRules, err := deploy.RuleGroups(files)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, manifest, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(groups, chartRules, 0o644)
 }
