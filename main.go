@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -208,7 +209,8 @@ func serve(ctx context.Context, f flags, logger log.Logger, slogger *slog.Logger
 	opts.Accounts = accounts.New(accounts.Options{
 		Observer:   poller.NewAPIMetrics(reg),
 		Credential: staticCred,
-		UserAgent:  exporterName + "/" + version.Version,
+		// "(devel)" is no product token: parentheses open a comment.
+		UserAgent: exporterName + "/" + strings.Trim(version.Version, "()"),
 	})
 	opts.Logger, opts.Registerer = logger, reg
 	app, ok := start(safe, f.configFile, opts, logger)
