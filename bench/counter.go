@@ -5,79 +5,65 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
-// cycleCalls are the requests of one poll cycle of one cluster, as the
-// simulator received them (client retries included).
-type cycleCalls struct {
-	Start, End time.Time
-	Describes  int
-	ListPages  int
-	Errors     int // answers other than 200
+// call is one request the simulator answered, as the harness saw it.
+type call struct {
+	At      time.Time // when the answer was sent
+	List    bool      // a ListServerlessJobs page, else a describe
+	Page    int       // the page a listing call asked for, from 1
+	Cluster string
+	Job     string // the job a describe asked for
+	OK      bool   // answered 200
 }
 
-func (c cycleCalls) total() int { return c.Describes + c.ListPages }
+// jobKey names a job across clusters.
+type jobKey struct{ Cluster, Job string }
 
-// callCounter sits in front of the simulator and splits its requests into
-// poll cycles: with discovery on, every cycle of a cluster starts by asking
-// for page 1 of its job list.
-type callCounter struct {
+// callLog sits in front of the simulator and keeps every request it
+// answered, in order (client retries included): the freshness, start and
+// restart figures are all computed from it afterwards, so the harness
+// measures what reached the service, not what the exporter says it did.
+type callLog struct {
 	next http.Handler
 
-	mu       sync.Mutex
-	cycles   map[string][]*cycleCalls // by cluster id, in order
-	inflight int
-	last     time.Time // when the last answer was sent
+	mu    sync.Mutex
+	calls []call
 	// watch is called once, after the answer to the next describe of one job.
-	watchCluster, watchJob string
-	watch                  func()
+	watchKey jobKey
+	watch    func()
 }
 
-func newCallCounter(next http.Handler) *callCounter {
-	return &callCounter{next: next, cycles: map[string][]*cycleCalls{}}
+func newCallLog(next http.Handler) *callLog {
+	return &callLog{next: next}
 }
 
-func (c *callCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (c *callLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	action := r.Header.Get("x-acs-action")
 	if action == "" {
 		action = q.Get("Action")
 	}
-	cluster := q.Get("ClusterId")
-	startsCycle := action == client.ActionListServerlessJobs && (q.Get("PageNumber") == "" || q.Get("PageNumber") == "1")
-
-	c.mu.Lock()
-	c.inflight++
-	list := c.cycles[cluster]
-	if startsCycle || len(list) == 0 {
-		list = append(list, &cycleCalls{Start: time.Now()})
-		c.cycles[cluster] = list
-	}
-	cur := list[len(list)-1]
-	c.mu.Unlock()
-
 	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 	c.next.ServeHTTP(sw, r)
 
+	k := call{
+		At:      time.Now(),
+		List:    action == client.ActionListServerlessJobs,
+		Page:    pageNumber(q.Get("PageNumber")),
+		Cluster: q.Get("ClusterId"),
+		Job:     q.Get("JobIds.1"),
+		OK:      sw.code == http.StatusOK,
+	}
 	c.mu.Lock()
-	switch action {
-	case client.ActionDescribeServerlessJobs:
-		cur.Describes++
-	case client.ActionListServerlessJobs:
-		cur.ListPages++
-	}
-	if sw.code != http.StatusOK {
-		cur.Errors++
-	}
-	c.inflight--
-	c.last = time.Now()
-	cur.End = c.last
+	c.calls = append(c.calls, k)
 	var fire func()
-	if c.watch != nil && action == client.ActionDescribeServerlessJobs && cluster == c.watchCluster && q.Get("JobIds.1") == c.watchJob {
+	if c.watch != nil && !k.List && (jobKey{k.Cluster, k.Job}) == c.watchKey {
 		fire, c.watch = c.watch, nil
 	}
 	c.mu.Unlock()
@@ -86,58 +72,35 @@ func (c *callCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// pageNumber is the page a listing call asks for; the API's default is 1.
+func pageNumber(v string) int {
+	if n, err := strconv.Atoi(v); err == nil && n > 0 {
+		return n
+	}
+	return 1
+}
+
 // afterNextDescribe arranges for fn to run right after the simulator has
 // answered the next describe of the job, which is the worst moment for a
 // change to happen: the exporter has just read the old state.
-func (c *callCounter) afterNextDescribe(clusterID, jobID string, fn func()) {
+func (c *callLog) afterNextDescribe(job jobKey, fn func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.watchCluster, c.watchJob, c.watch = clusterID, jobID, fn
+	c.watchKey, c.watch = job, fn
 }
 
-// started is the number of cycles every listed cluster has begun.
-func (c *callCounter) started(clusters []clusterInfo) int {
+// mark is the position the next call will take, to split the log in phases.
+func (c *callLog) mark() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n := -1
-	for _, ci := range clusters {
-		k := len(c.cycles[ci.ID])
-		if n < 0 || k < n {
-			n = k
-		}
-	}
-	return max(n, 0)
+	return len(c.calls)
 }
 
-// cycle sums cycle k (from 1) over the clusters.
-func (c *callCounter) cycle(clusters []clusterInfo, k int) cycleCalls {
+// since is a copy of the calls from mark m on.
+func (c *callLog) since(m int) []call {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var sum cycleCalls
-	for _, ci := range clusters {
-		list := c.cycles[ci.ID]
-		if k < 1 || k > len(list) {
-			continue
-		}
-		cc := list[k-1]
-		if sum.Start.IsZero() || cc.Start.Before(sum.Start) {
-			sum.Start = cc.Start
-		}
-		if cc.End.After(sum.End) {
-			sum.End = cc.End
-		}
-		sum.Describes += cc.Describes
-		sum.ListPages += cc.ListPages
-		sum.Errors += cc.Errors
-	}
-	return sum
-}
-
-// quietFor reports whether no request was in flight or answered for d.
-func (c *callCounter) quietFor(d time.Duration) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.inflight == 0 && time.Since(c.last) >= d
+	return append([]call(nil), c.calls[m:]...)
 }
 
 type statusWriter struct {

@@ -27,9 +27,8 @@ func buildExporter(ctx context.Context, dir string) (string, error) {
 }
 
 // exporterConfig points every generated cluster at the simulator with
-// discovery on and no submit-time window, so every generated job is tracked.
-// The rate limit is far above what the cycle needs: the harness measures the
-// exporter, not the limiter. Retention outlasts the oldest finished job.
+// discovery on and no submit-time window, so every generated job is tracked,
+// under the budget of the flags. Retention outlasts the oldest finished job.
 func exporterConfig(w *world, o options) string {
 	var b strings.Builder
 	b.WriteString("clusters:\n")
@@ -49,11 +48,11 @@ func exporterConfig(w *world, o options) string {
 api:
   timeout: 10s
   max_retries: 3
-  requests_per_second: 100000
-  burst: 1000
+  requests_per_second: %g
+  burst: %d
 credentials:
   type: environment
-`, o.interval, o.concurrency)
+`, o.interval, o.concurrency, o.rps, o.burst)
 	return b.String()
 }
 
@@ -64,13 +63,14 @@ type exporter struct {
 }
 
 // startExporter runs bin with the config on a free loopback port, keeping
-// the last 64 KiB of its log.
-func startExporter(bin, configPath string) (*exporter, error) {
+// the last 64 KiB of its log;
+// storage is the directory of its state file.
+func startExporter(bin, configPath, storage string) (*exporter, error) {
 	addr, err := proctest.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "--config.file="+configPath, "--web.listen-address="+addr)
+	cmd := exec.Command(bin, "--config.file="+configPath, "--web.listen-address="+addr, "--storage.path="+storage)
 	cmd.Env = append(os.Environ(),
 		"ALIBABA_CLOUD_ACCESS_KEY_ID="+benchKeyID,
 		"ALIBABA_CLOUD_ACCESS_KEY_SECRET="+benchSecret,
@@ -139,7 +139,8 @@ func (e *exporter) memory() (rss, peak int64, err error) {
 	return rss, peak, nil
 }
 
-// stop asks the exporter to shut down and kills it if it does not.
-func (e *exporter) stop() {
-	_ = e.proc.Stop(10 * time.Second)
+// stop asks the exporter to shut down (it writes its state file on the
+// way) and kills it if it does not.
+func (e *exporter) stop() error {
+	return e.proc.Stop(30 * time.Second)
 }

@@ -1,13 +1,15 @@
 // Command bench is the exporter's load harness. It serves a generated E-HPC
 // world from the simulator on loopback, builds and runs the real exporter
-// binary against it with discovery on, and measures what the scale targets
-// are about: API calls per steady-state poll cycle against the lower bound
-// (list pages + active jobs) and the naive count (one describe per job),
-// time to the first complete poll, /metrics latency and size, the
-// exporter's peak RSS, and how soon a state change shows on /metrics.
+// binary against it with discovery on and a real API budget (-rps, the
+// exporter's default unless told), and measures what the budget makes hard:
+// the data age of active jobs against the physical limit the budget allows,
+// jobs never described, the calls a start and a restart on the state file
+// cost against their lower bounds, how soon a state change shows on
+// /metrics under a describe backlog, how long the finished backlog takes;
+// and, as before, /metrics latency and size and the exporter's peak RSS.
 //
-//	go run ./bench                       # 10,000 jobs, 5% active
-//	go run ./bench -jobs 1000 -check     # smoke size; exit 1 if a target is missed
+//	go run ./bench                                   # 10,000 jobs, 5% active, 5 requests/s
+//	go run ./bench -jobs 1000 -rps 50 -interval 5s -check   # the smoke run of CI
 //
 // It stops by itself: every wait is bounded and the whole run by -timeout.
 package main
@@ -18,10 +20,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/config"
 )
 
 // options are the harness's flags.
@@ -31,18 +36,18 @@ type options struct {
 	clusters    int
 	seed        uint64
 	interval    time.Duration
-	cycles      int
-	scrapes     int
+	rps         float64
+	burst       int
 	concurrency int
+	window      time.Duration
+	drain       time.Duration
+	restart     bool
+	scrapes     int
 	check       bool
 	timeout     time.Duration
 	exporterBin string
 	verbose     bool
 }
-
-// maxWarmupCycles bounds the cycles waited for the steady state: the first
-// describes every job, the second the finished ones once more.
-const maxWarmupCycles = 6
 
 // Exit codes: targets missed (with -check), and the harness could not run.
 const (
@@ -92,11 +97,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.clusters, "clusters", 1, "clusters the jobs are spread over")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the generated world")
 	fs.DurationVar(&o.interval, "interval", 10*time.Second, "the exporter's polling interval")
-	fs.IntVar(&o.cycles, "cycles", 3, "steady-state poll cycles to count")
+	fs.Float64Var(&o.rps, "rps", config.DefaultRequestsPerSecond, "the account's API budget, requests per second (the exporter's default)")
+	fs.IntVar(&o.burst, "burst", config.DefaultBurst, "the budget's burst")
+	fs.IntVar(&o.concurrency, "concurrency", config.DefaultConcurrency, "the exporter's API calls in flight")
+	fs.DurationVar(&o.window, "window", 0, "how long to measure the active jobs' data age (0: three times the freshness limit, at least three intervals)")
+	fs.DurationVar(&o.drain, "drain", 3*time.Minute, "how long to wait, after the window, for every finished job to be described; beyond it the harness says how long the rest would take")
+	fs.BoolVar(&o.restart, "restart", true, "restart the exporter on its state file and count what the restart costs")
 	fs.IntVar(&o.scrapes, "scrapes", 50, "scrapes of /metrics to time, with gzip and again without")
-	fs.IntVar(&o.concurrency, "concurrency", 8, "the exporter's API calls in flight")
 	fs.BoolVar(&o.check, "check", false, "exit 1 when a target is missed")
-	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "bound on the whole run, build included")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Minute, "bound on the whole run, build included")
 	fs.StringVar(&o.exporterBin, "exporter", "", "exporter binary to run (default: go build the module's)")
 	fs.BoolVar(&o.verbose, "v", false, "print the exporter's log at the end")
 	if err := fs.Parse(args); err != nil {
@@ -118,8 +127,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.interval < time.Second {
 		errs = append(errs, fmt.Errorf("-interval must be at least 1s (the exporter's minimum), got %s", o.interval))
 	}
-	if o.cycles < 1 || o.cycles > 100 {
-		errs = append(errs, fmt.Errorf("-cycles must be in 1..100, got %d", o.cycles))
+	if !(o.rps > 0) || math.IsInf(o.rps, 1) {
+		errs = append(errs, fmt.Errorf("-rps must be a positive number, got %v", o.rps))
+	}
+	if o.burst < 1 {
+		errs = append(errs, fmt.Errorf("-burst must be at least 1, got %d", o.burst))
+	}
+	if o.window < 0 || o.drain < 0 {
+		errs = append(errs, fmt.Errorf("-window and -drain must not be negative, got %s and %s", o.window, o.drain))
 	}
 	if o.scrapes < 1 || o.scrapes > 10000 {
 		errs = append(errs, fmt.Errorf("-scrapes must be in 1..10000, got %d", o.scrapes))

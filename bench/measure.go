@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/poller"
 )
 
 // measure runs the whole experiment. It returns what it measured so far even
@@ -41,47 +41,44 @@ func measure(ctx context.Context, o options, progress io.Writer) (*report, error
 		return nil, err
 	}
 	rep.world = w
-	cfg := filepath.Join(tmp, "config.yml")
-	if err := os.WriteFile(cfg, []byte(exporterConfig(w, o)), 0o600); err != nil {
+	rep.limit = poller.FreshnessLimit(w.activeJobs(), w.pages(), o.rps, o.interval)
+	rep.listing = poller.ListingPeriod(w.pages(), o.rps, o.interval)
+	r := &runner{ctx: ctx, o: o, w: w, rep: rep, say: say,
+		bin: bin, config: filepath.Join(tmp, "config.yml"), storage: filepath.Join(tmp, "state")}
+	if err := os.WriteFile(r.config, []byte(exporterConfig(w, o)), 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.Mkdir(r.storage, 0o700); err != nil {
 		return nil, err
 	}
 
-	say("starting the exporter on %d jobs (%d active) in %d cluster(s)", w.totalJobs(), w.activeJobs(), len(w.clusters))
-	start := time.Now()
-	e, err := startExporter(bin, cfg)
-	if err != nil {
-		return nil, err
-	}
-	rep.exporter = e
-	defer e.stop()
-	if err := e.waitReady(ctx); err != nil {
+	say("starting the exporter on %d jobs (%d active) in %d cluster(s), %g requests/s", w.totalJobs(), w.activeJobs(), len(w.clusters), o.rps)
+	if rep.ready, err = r.start(); err != nil {
 		return rep, err
 	}
-	rep.ready = time.Since(start)
-	sc := newScraper(e.base)
-	r := &runner{ctx: ctx, o: o, w: w, sc: sc, rep: rep, e: e}
+	defer func() { _ = r.e.stop() }()
+	rep.toReady = spend(w.log.since(0), nil, w.finished)
 	r.memory("at ready")
 
-	say("ready after %s; waiting for the steady state", rep.ready.Round(time.Millisecond))
-	if err := r.warmUp(); err != nil {
-		return rep, err
+	for _, phase := range []struct {
+		what string
+		run  func() error
+	}{
+		{"measuring the active jobs' data age", r.freshness},
+		{"waiting for the finished backlog", r.drain},
+		{"counting steady intervals", r.steady},
+		{"timing a state change", r.stateChange},
+		{fmt.Sprintf("timing %d scrapes with gzip and %d without", o.scrapes, o.scrapes), r.scrapeLatency},
+		{"restarting the exporter on its state file", r.restartCost},
+	} {
+		say("%s", phase.what)
+		if err := phase.run(); err != nil {
+			return rep, err
+		}
 	}
-	r.memory("after the warm-up")
-	say("counting %d steady cycles", o.cycles)
-	if err := r.steadyCycles(); err != nil {
-		return rep, err
+	if !o.restart {
+		_, rep.peakRSS, rep.rssErr = r.e.memory()
 	}
-	r.memory("after the steady cycles")
-	say("timing a state change")
-	if err := r.stateChange(); err != nil {
-		return rep, err
-	}
-	say("timing %d scrapes with gzip and %d without", o.scrapes, o.scrapes)
-	if err := r.scrapeLatency(); err != nil {
-		return rep, err
-	}
-	r.memory("after the scrapes")
-	_, rep.peakRSS, rep.rssErr = e.memory()
 	return rep, nil
 }
 
@@ -90,10 +87,29 @@ type runner struct {
 	ctx context.Context
 	o   options
 	w   *world
-	sc  *scraper
 	rep *report
+	say func(string, ...any)
 	e   *exporter
-	k   int // the last cycle waited for
+	sc  *scraper
+
+	bin, config, storage string
+	started              time.Time // when the running process was started
+}
+
+// start runs the exporter and waits until it is ready, returning how long
+// that took.
+func (r *runner) start() (time.Duration, error) {
+	r.started = time.Now()
+	e, err := startExporter(r.bin, r.config, r.storage)
+	if err != nil {
+		return 0, err
+	}
+	r.e, r.rep.exporter = e, e
+	r.sc = newScraper(e.base)
+	if err := e.waitReady(r.ctx); err != nil {
+		return 0, err
+	}
+	return time.Since(r.started), nil
 }
 
 // memory notes the exporter's memory at a point of the run, to tell which
@@ -104,137 +120,138 @@ func (r *runner) memory(when string) {
 	}
 }
 
-// waitCycle waits until cycle k of every cluster is over, by the simulator's
-// count of calls and by the exporter's own count of cycles, and returns the
-// exporter's own samples read right after.
-func (r *runner) waitCycle(k int) ([]sample, error) {
-	tick := time.NewTicker(25 * time.Millisecond)
-	defer tick.Stop()
-	quiet := min(max(r.o.interval/10, 200*time.Millisecond), time.Second)
-	for r.w.counter.started(r.w.clusters) < k || !r.w.counter.quietFor(quiet) {
-		select {
-		case <-r.ctx.Done():
-			return nil, fmt.Errorf("waiting for poll cycle %d: %w", k, r.ctx.Err())
-		case <-tick.C:
-		}
-	}
-	for {
-		s, err := r.sc.get(r.ctx, true)
-		if err != nil {
-			return nil, err
-		}
-		own, err := samplesOf(s.Body, "ehpc_serverless_exporter_")
-		if err != nil {
-			return nil, err
-		}
-		if r.cyclesDone(own) >= k {
-			r.k = k
-			return own, nil
-		}
-		select {
-		case <-r.ctx.Done():
-			return nil, fmt.Errorf("waiting for the exporter to finish poll cycle %d: %w", k, r.ctx.Err())
-		case <-tick.C:
-		}
+// wait lets the exporter work for d, or less when the run's bound or the
+// process ends first. The harness measures over time here; it does not
+// wait for a condition.
+func (r *runner) wait(d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-r.ctx.Done():
+		return r.ctx.Err()
+	case <-r.e.proc.Done():
+		return fmt.Errorf("the exporter exited: %v", r.e.proc.Err())
 	}
 }
 
-// cyclesDone is the fewest cycles any cluster has finished, by the exporter's
-// poll duration histogram.
-func (r *runner) cyclesDone(own []sample) int {
-	done := -1
-	for _, c := range r.w.clusters {
-		v, n := sum(own, "ehpc_serverless_exporter_poll_duration_seconds_count", map[string]string{"cluster_id": c.ID})
-		if n == 0 {
-			return 0
-		}
-		if done < 0 || int(v) < done {
-			done = int(v)
-		}
+// freshness measures the worst data age of the active jobs over a window
+// long enough for every one of them to be described a few times.
+func (r *runner) freshness() error {
+	win := r.o.window
+	if win == 0 {
+		win = max(3*r.rep.limit, 3*r.o.interval)
 	}
-	return max(done, 0)
-}
-
-// cycleRecord is one cycle as the simulator counted it and as the exporter
-// reported it.
-type cycleRecord struct {
-	N        int
-	Sim      cycleCalls
-	Exporter struct{ Describes, ListPages int }
-	Exact    bool // the exporter's gauge was read before the next cycle ended
-	Tracked  int
-	Active   int // jobs in polling class active
-	Final    int // jobs in polling class final
-}
-
-func (r *runner) record(k int, own []sample) cycleRecord {
-	rec := cycleRecord{N: k, Sim: r.w.counter.cycle(r.w.clusters, k)}
-	d, _ := sum(own, "ehpc_serverless_exporter_poll_cycle_api_calls", map[string]string{"action": client.ActionDescribeServerlessJobs})
-	l, _ := sum(own, "ehpc_serverless_exporter_poll_cycle_api_calls", map[string]string{"action": client.ActionListServerlessJobs})
-	rec.Exporter.Describes, rec.Exporter.ListPages = int(d), int(l)
-	rec.Exact = r.cyclesDone(own) == k
-	t, _ := sum(own, "ehpc_serverless_exporter_jobs_tracked", nil)
-	a, _ := sum(own, "ehpc_serverless_exporter_jobs_by_poll_class", map[string]string{"class": "active"})
-	f, _ := sum(own, "ehpc_serverless_exporter_jobs_by_poll_class", map[string]string{"class": "final"})
-	rec.Tracked, rec.Active, rec.Final = int(t), int(a), int(f)
-	return rec
-}
-
-// warmUp waits for the cycles after which every finished job is frozen and
-// only the active ones are described.
-func (r *runner) warmUp() error {
-	for k := 1; k <= maxWarmupCycles; k++ {
-		own, err := r.waitCycle(k)
-		if err != nil {
-			return err
-		}
-		rec := r.record(k, own)
-		r.rep.warmup = append(r.rep.warmup, rec)
-		if rec.Final == 0 && rec.Active == r.w.activeJobs() && rec.Tracked == r.w.totalJobs() {
-			return nil
-		}
+	if deadline, ok := r.ctx.Deadline(); ok {
+		// Leave the later phases a fifth of what is left.
+		win = min(win, time.Until(deadline)*4/5)
 	}
-	r.rep.notSteady = true
+	from := time.Now()
+	if err := r.wait(win); err != nil {
+		return err
+	}
+	to := time.Now()
+	calls := r.w.log.since(0)
+	r.rep.fresh = dataAge(calls, r.w.active, r.started, from, to)
+	r.rep.window = spend(callsBefore(calls, to), nil, r.w.finished).minus(spend(callsBefore(calls, from), nil, r.w.finished))
+	r.memory("after the window")
 	return nil
 }
 
-func (r *runner) steadyCycles() error {
-	first := r.k + 1
-	for k := first; k < first+r.o.cycles; k++ {
-		own, err := r.waitCycle(k)
-		if err != nil {
-			return err
+// drain waits, at most -drain, for every job to have been described once,
+// and otherwise says how long the rest would take at the rate seen.
+func (r *runner) drain() error {
+	total := r.w.totalJobs()
+	deadline := time.Now().Add(r.o.drain)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		calls := r.w.log.since(0)
+		done := len(described(calls))
+		if done == total {
+			r.rep.drained = time.Since(r.started)
+			r.rep.toComplete = spend(calls, nil, r.w.finished)
+			return nil
 		}
-		r.rep.steady = append(r.rep.steady, r.record(k, own))
+		if time.Now().After(deadline) || r.ctx.Err() != nil {
+			r.rep.notDrained = total - done
+			r.rep.toComplete = spend(calls, nil, r.w.finished)
+			// The backlog's pace over the window and the drain wait.
+			if rate := r.backlogRate(calls); rate > 0 {
+				r.rep.drainETA = time.Duration(float64(total-done) / rate * float64(time.Second))
+			}
+			return nil
+		}
+		select {
+		case <-r.ctx.Done():
+		case <-r.e.proc.Done():
+			return fmt.Errorf("the exporter exited: %v", r.e.proc.Err())
+		case <-tick.C:
+		}
 	}
+}
+
+// backlogRate is the finished jobs described for the first time per second
+// since the start of the freshness window.
+func (r *runner) backlogRate(calls []call) float64 {
+	from := r.started.Add(r.rep.ready)
+	seen := described(callsBefore(calls, from))
+	n := 0
+	for _, c := range callsBetween(calls, from, time.Now()) {
+		k := jobKey{c.Cluster, c.Job}
+		if !c.List && c.OK && !seen[k] && r.w.finished(k) {
+			seen[k] = true
+			n++
+		}
+	}
+	return float64(n) / time.Since(from).Seconds()
+}
+
+// steady counts the calls of three intervals once the backlog is gone and
+// the budget keeps up: each should make one listing walk and one describe
+// per active job.
+func (r *runner) steady() error {
+	if r.rep.notDrained > 0 || r.rep.limit > r.o.interval+r.rep.listing {
+		r.say("skipped: the backlog is not drained or the budget does not keep up with the interval")
+		return nil
+	}
+	from := time.Now()
+	if err := r.wait(3 * r.o.interval); err != nil {
+		return err
+	}
+	s := spend(callsBetween(r.w.log.since(0), from, time.Now()), nil, r.w.finished)
+	r.rep.steadyPerInterval = float64(s.total()) / (float64(time.Since(from)) / float64(r.o.interval))
 	return nil
 }
 
 // stateChange finishes the watched job right after the exporter has read it
 // as running, and times how long /metrics takes to show it finished. It also
-// notes when the exporter asked for the job again, which splits the delay
-// into the wait for the next poll and the way from answer to /metrics.
+// notes when the exporter asked for the job again, which tells whether the
+// listing or the describe brought the change.
 func (r *runner) stateChange() error {
 	job := r.w.watched
+	key := jobKey{job.ClusterID, job.JobID}
 	changed := make(chan time.Time, 1)
 	described := make(chan time.Time, 1)
-	r.w.counter.afterNextDescribe(job.ClusterID, job.JobID, func() {
+	r.w.log.afterNextDescribe(key, func() {
 		r.w.finishWatchedJob()
 		changed <- time.Now()
-		r.w.counter.afterNextDescribe(job.ClusterID, job.JobID, func() { described <- time.Now() })
+		r.w.log.afterNextDescribe(key, func() { described <- time.Now() })
 	})
+	bound := r.rep.limit + r.rep.listing + 10*time.Second
 	var at time.Time
 	select {
 	case at = <-changed:
-	case <-time.After(2*r.o.interval + 10*time.Second):
-		return fmt.Errorf("job %s of cluster %s was not described within two intervals", job.JobID, job.ClusterID)
+	case <-time.After(bound):
+		return fmt.Errorf("job %s of cluster %s was not described within %s", job.JobID, job.ClusterID, bound)
 	case <-r.ctx.Done():
 		return r.ctx.Err()
 	}
 	// Uncompressed scrapes a little apart: cheap for the exporter and for
 	// the harness, so that looking does not slow down what is looked at.
 	want := []byte(fmt.Sprintf("ehpc_serverless_job_state{cluster_id=%q,job_id=%q,state=%q} 1\n", job.ClusterID, job.JobID, job.To))
-	deadline := at.Add(2*r.o.interval + 10*time.Second)
+	deadline := at.Add(2*r.rep.listing + 10*time.Second)
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for time.Now().Before(deadline) {
@@ -275,6 +292,8 @@ func (r *runner) scrapeLatency() error {
 			} else {
 				r.rep.plainBytes = s.WireSize
 				r.rep.series = seriesCount(s.Body)
+				r.rep.perJob = costPerJob(s.Body, r.w.isActive)
+				r.rep.families = costPerFamily(s.Body)
 			}
 		}
 		if gz {
@@ -283,5 +302,51 @@ func (r *runner) scrapeLatency() error {
 			r.rep.plainLatency = lat
 		}
 	}
+	r.memory("after the scrapes")
 	return nil
+}
+
+// restartCost stops the exporter, which writes its state file, starts it
+// again on the file and counts the calls until it is ready: the listing,
+// the active jobs, and whatever it asks again that the file should have
+// spared it.
+func (r *runner) restartCost() error {
+	if !r.o.restart {
+		return nil
+	}
+	// The first process's peak is the one the targets are about.
+	_, r.rep.peakRSS, r.rep.rssErr = r.e.memory()
+	if err := r.e.stop(); err != nil {
+		return fmt.Errorf("stop the exporter for the restart: %w", err)
+	}
+	before := r.w.log.mark()
+	known := described(r.w.log.since(0))
+	var err error
+	if r.rep.restartReady, err = r.start(); err != nil {
+		return err
+	}
+	r.rep.restart = spend(r.w.log.since(before), known, r.w.finished)
+	r.rep.restarted = true
+	s, err := r.sc.get(r.ctx, false)
+	if err != nil {
+		return err
+	}
+	r.rep.restartSeries = seriesCount(s.Body)
+	r.memory("after the restart")
+	return nil
+}
+
+// callsBefore and callsBetween cut the log by time.
+func callsBefore(calls []call, t time.Time) []call {
+	for i, c := range calls {
+		if !c.At.Before(t) {
+			return calls[:i]
+		}
+	}
+	return calls
+}
+
+func callsBetween(calls []call, from, to time.Time) []call {
+	rest := calls[len(callsBefore(calls, from)):]
+	return callsBefore(rest, to)
 }

@@ -12,11 +12,15 @@ import (
 
 // The targets of the exporter at scale.
 const (
-	targetCallsSlack = 0.05 // steady-state calls within 5% of the lower bound
-	targetP50        = 300 * time.Millisecond
-	targetP99        = time.Second
-	targetPeakRSS    = 300 << 20
-	targetChangeLag  = 2 * time.Second // beyond one polling interval
+	targetAgeFactor     = 1.25 // worst active data age against the freshness limit
+	targetStartSlack    = 0.02 // calls to describe every job once, against their lower bound
+	targetRestartSlack  = 0.02 // calls a restart repeats, against list pages + active jobs
+	targetCallsSlack    = 0.05 // calls per steady interval within 5% of the lower bound
+	targetP50           = 300 * time.Millisecond
+	targetP99           = time.Second
+	targetPeakRSS       = 300 << 20
+	targetChangeLag     = 2 * time.Second // beyond one listing period and one walk
+	topFamiliesReported = 8
 )
 
 // report is what one run measured.
@@ -26,11 +30,22 @@ type report struct {
 	world    *world
 	exporter *exporter
 
-	build     time.Duration
-	ready     time.Duration
-	warmup    []cycleRecord
-	notSteady bool
-	steady    []cycleRecord
+	limit   time.Duration // poller.FreshnessLimit of the world and budget
+	listing time.Duration // poller.ListingPeriod of the world and budget
+
+	build   time.Duration
+	ready   time.Duration
+	toReady spending // calls from start to ready
+
+	fresh  freshness
+	window spending // calls of the freshness window
+
+	drained    time.Duration // start to every job described; 0 if not
+	notDrained int           // jobs never described when the harness stopped waiting
+	drainETA   time.Duration // how long those would take at the pace seen
+	toComplete spending      // calls from start to drained (or to the stop)
+
+	steadyPerInterval float64
 
 	changeVisible   time.Duration
 	changeDescribed time.Duration // when the exporter asked for the job again
@@ -39,6 +54,13 @@ type report struct {
 	gzipLatency, plainLatency latencies
 	gzipBytes, plainBytes     int
 	series                    int
+	perJob                    jobCost
+	families                  []familyCost
+
+	restarted     bool
+	restartReady  time.Duration
+	restart       spending
+	restartSeries int // series on /metrics at ready after the restart
 
 	peakRSS int64
 	rssErr  error
@@ -58,25 +80,57 @@ type verdict struct {
 	detail string
 }
 
+// startCost is the calls spent to describe the jobs described so far once,
+// and its lower bound: one listing walk and one describe each. Refreshes of
+// active jobs and later walks are the interval's freshness, not the start's
+// cost.
+func (r *report) startCost() (calls, bound int) {
+	s := r.toComplete
+	return s.WalkPages + s.First + s.Waste, r.world.pages() + s.First
+}
+
+// restartCost is what the restart asked again, and its lower bound.
+func (r *report) restartCost() (calls, bound int) {
+	s := r.restart
+	return s.WalkPages + s.Again + s.Waste, r.world.pages() + r.world.activeJobs()
+}
+
 func (r *report) verdicts() []verdict {
 	var out []verdict
 	if r.world == nil {
 		return out
 	}
-	pages, describes := r.world.lowerBound()
-	lb := float64(pages + describes)
-	if len(r.steady) > 0 {
-		mean := r.meanSteadyCalls()
-		off := (mean - lb) / lb
-		out = append(out, verdict{"API calls per steady cycle",
-			!r.notSteady && off <= targetCallsSlack && off >= -targetCallsSlack,
-			fmt.Sprintf("%.1f vs lower bound %.0f (%+.1f%%; target within %.0f%%)", mean, lb, 100*off, 100*targetCallsSlack)})
+	if r.fresh.Jobs > 0 {
+		out = append(out, verdict{"active jobs starved", r.fresh.Starved == 0,
+			fmt.Sprintf("%d of %d not described in %s (target 0)", r.fresh.Starved, r.fresh.Jobs, r.fresh.Window.Round(time.Second))})
+		f := float64(r.fresh.Worst) / float64(r.limit)
+		out = append(out, verdict{"worst active data age", f <= targetAgeFactor,
+			fmt.Sprintf("%s = %.2fx the limit %s (target %.2fx)", secs(r.fresh.Worst), f, secs(r.limit), targetAgeFactor)})
+	}
+	if r.toComplete.First > 0 {
+		calls, bound := r.startCost()
+		f := float64(calls) / float64(bound)
+		out = append(out, verdict{"calls to describe all once", f <= 1+targetStartSlack,
+			fmt.Sprintf("%d vs lower bound %d = %.3fx (target %.2fx)", calls, bound, f, 1+targetStartSlack)})
+	}
+	if r.restarted {
+		calls, bound := r.restartCost()
+		f := float64(calls) / float64(bound)
+		out = append(out, verdict{"calls a restart repeats", f <= 1+targetRestartSlack,
+			fmt.Sprintf("%d vs list pages + active jobs %d = %.3fx (target %.2fx)", calls, bound, f, 1+targetRestartSlack)})
+	}
+	if r.steadyPerInterval > 0 {
+		lb := float64(r.world.pages() + r.world.activeJobs())
+		off := (r.steadyPerInterval - lb) / lb
+		out = append(out, verdict{"calls per steady interval",
+			off <= targetCallsSlack && off >= -targetCallsSlack,
+			fmt.Sprintf("%.1f vs lower bound %.0f (%+.1f%%; target within %.0f%%)", r.steadyPerInterval, lb, 100*off, 100*targetCallsSlack)})
 	}
 	if r.changeVisible > 0 || r.changeMissing {
-		limit := r.opts.interval + targetChangeLag
-		detail := fmt.Sprintf("%s (target %s)", r.changeVisible.Round(time.Millisecond), limit)
+		limit := r.listing + r.walk() + targetChangeLag
+		detail := fmt.Sprintf("%s (target %s: one listing period, one walk, %s)", secs(r.changeVisible), secs(limit), targetChangeLag)
 		if r.changeMissing {
-			detail = fmt.Sprintf("not visible within %s (target %s)", 2*r.opts.interval+10*time.Second, limit)
+			detail = fmt.Sprintf("not visible within %s (target %s)", secs(2*r.listing+10*time.Second), secs(limit))
 		}
 		out = append(out, verdict{"state change visible", !r.changeMissing && r.changeVisible <= limit, detail})
 	}
@@ -101,6 +155,11 @@ func (r *report) verdicts() []verdict {
 	return out
 }
 
+// walk is how long one listing walk takes at the budget.
+func (r *report) walk() time.Duration {
+	return time.Duration(float64(r.world.pages()) / r.opts.rps * float64(time.Second))
+}
+
 func (r *report) missed() []verdict {
 	var out []verdict
 	for _, v := range r.verdicts() {
@@ -109,21 +168,10 @@ func (r *report) missed() []verdict {
 		}
 	}
 	// A run that stopped early has targets it never measured.
-	if r.world != nil && r.exporter != nil && (len(r.steady) == 0 || len(r.gzipLatency) == 0) {
+	if r.world != nil && r.exporter != nil && (r.fresh.Jobs == 0 || len(r.gzipLatency) == 0 || (r.opts.restart && !r.restarted)) {
 		out = append(out, verdict{name: "incomplete run"})
 	}
 	return out
-}
-
-func (r *report) meanSteadyCalls() float64 {
-	if len(r.steady) == 0 {
-		return 0
-	}
-	total := 0
-	for _, c := range r.steady {
-		total += c.Sim.total()
-	}
-	return float64(total) / float64(len(r.steady))
 }
 
 func (r *report) print(w io.Writer) {
@@ -133,41 +181,45 @@ func (r *report) print(w io.Writer) {
 	if r.world == nil {
 		return
 	}
-	pages, describes := r.world.lowerBound()
-	fmt.Fprintf(w, "  world        %d jobs in %d cluster(s), %d active; interval %s, concurrency %d\n",
-		r.world.totalJobs(), len(r.world.clusters), r.world.activeJobs(), o.interval, o.concurrency)
+	pages, active := r.world.pages(), r.world.activeJobs()
+	fmt.Fprintf(w, "  world        %d jobs in %d cluster(s), %d active, %d list pages; interval %s, concurrency %d\n",
+		r.world.totalJobs(), len(r.world.clusters), active, pages, o.interval, o.concurrency)
+	fmt.Fprintf(w, "  budget       %g requests/s, burst %d: listing every %s (%s a walk), freshness limit %s for %d active jobs\n",
+		o.rps, o.burst, secs(r.listing), secs(r.walk()), secs(r.limit), active)
 	if r.build > 0 {
 		fmt.Fprintf(w, "  build        %s\n", r.build.Round(100*time.Millisecond))
 	}
 	if r.ready > 0 {
-		fmt.Fprintf(w, "  first poll   ready %s after start", r.ready.Round(time.Millisecond))
-		if len(r.warmup) > 0 {
-			c := r.warmup[0].Sim
-			fmt.Fprintf(w, " (cycle 1: %d list pages + %d describes in %s, %d errors)",
-				c.ListPages, c.Describes, c.End.Sub(c.Start).Round(time.Millisecond), c.Errors)
+		fmt.Fprintf(w, "  ready        %s after start; %s (lower bound %d: %d pages + %d active)\n",
+			secs(r.ready), r.toReady.line(), pages+active, pages, active)
+	}
+	if r.fresh.Jobs > 0 {
+		fmt.Fprintf(w, "  data age     active jobs over %s: worst %s, p99 %s, limit %s; %d never described\n",
+			secs(r.fresh.Window), secs(r.fresh.Worst), secs(r.fresh.P99), secs(r.limit), r.fresh.Starved)
+		fmt.Fprintf(w, "  window       %s (%.1f calls/s)\n", r.window.line(), float64(r.window.total())/r.fresh.Window.Seconds())
+	}
+	switch {
+	case r.drained > 0:
+		fmt.Fprintf(w, "  backlog      every job described %s after start; %s\n", secs(r.drained), r.toComplete.line())
+	case r.notDrained > 0:
+		eta := "at a pace the run could not measure"
+		if r.drainETA > 0 {
+			eta = fmt.Sprintf("about %s more at the pace seen", r.drainETA.Round(time.Minute))
 		}
-		fmt.Fprintln(w)
+		fmt.Fprintf(w, "  backlog      %d finished jobs not yet described when the harness stopped waiting: %s; %s\n",
+			r.notDrained, eta, r.toComplete.line())
 	}
-	for _, c := range r.warmup {
-		fmt.Fprintf(w, "  warm-up      %s\n", c.line())
-	}
-	if r.notSteady {
-		fmt.Fprintf(w, "  warm-up      no steady state after %d cycles\n", maxWarmupCycles)
-	}
-	for _, c := range r.steady {
-		fmt.Fprintf(w, "  steady       %s\n", c.line())
-	}
-	fmt.Fprintf(w, "  lower bound  %d calls per cycle (%d list pages + %d active jobs); naive %d describes per cycle\n",
-		pages+describes, pages, describes, r.world.totalJobs())
-	if len(r.steady) > 0 {
-		mean := r.meanSteadyCalls()
-		fmt.Fprintf(w, "  steady mean  %.1f calls per cycle: %.3fx the lower bound, %.1fx fewer than naive\n",
-			mean, mean/float64(pages+describes), float64(r.world.totalJobs())/mean)
+	if r.steadyPerInterval > 0 {
+		fmt.Fprintf(w, "  steady       %.1f calls per interval (lower bound %d); naive %d describes per interval\n",
+			r.steadyPerInterval, pages+active, r.world.totalJobs())
 	}
 	if r.changeVisible > 0 {
-		fmt.Fprintf(w, "  change       job %s of %s %s -> %s right after a describe: asked for again after %s, on /metrics after %s\n",
-			r.world.watched.JobID, r.world.watched.ClusterID, r.world.watched.From, r.world.watched.To,
-			r.changeDescribed.Round(time.Millisecond), r.changeVisible.Round(time.Millisecond))
+		fmt.Fprintf(w, "  change       job %s of %s %s -> %s right after a describe: on /metrics after %s",
+			r.world.watched.JobID, r.world.watched.ClusterID, r.world.watched.From, r.world.watched.To, secs(r.changeVisible))
+		if r.changeDescribed > 0 {
+			fmt.Fprintf(w, ", described again after %s", secs(r.changeDescribed))
+		}
+		fmt.Fprintln(w)
 	}
 	for _, l := range []struct {
 		name  string
@@ -182,6 +234,29 @@ func (r *report) print(w io.Writer) {
 	}
 	if r.series > 0 {
 		fmt.Fprintf(w, "  exposition   %d bytes (%s), %d series\n", r.plainBytes, sizeOf(r.plainBytes), r.series)
+		c := r.perJob
+		for _, g := range []struct {
+			name string
+			cost seriesCost
+			jobs int
+		}{{"active", c.Active, c.ActiveJobs}, {"finished", c.Finished, c.FinishedJobs}} {
+			if g.jobs > 0 {
+				fmt.Fprintf(w, "  per job      %-8s %d jobs: %.1f series and %s each (%s in all)\n", g.name, g.jobs,
+					float64(g.cost.Series)/float64(g.jobs), sizeOf(g.cost.Bytes/g.jobs), sizeOf(g.cost.Bytes))
+			}
+		}
+		fmt.Fprintf(w, "  no job       %d series, %s (aggregates, analytics, the exporter's own)\n", c.NoJob.Series, sizeOf(c.NoJob.Bytes))
+		for i, f := range r.families {
+			if i == topFamiliesReported {
+				break
+			}
+			fmt.Fprintf(w, "  family       %-58s %8d series %10s\n", f.Name, f.Series, sizeOf(f.Bytes))
+		}
+	}
+	if r.restarted {
+		calls, bound := r.restartCost()
+		fmt.Fprintf(w, "  restart      ready %s after start on the state file, %d series at once (%d before); repeated %d calls (bound %d); %s\n",
+			secs(r.restartReady), r.restartSeries, r.series, calls, bound, r.restart.line())
 	}
 	for _, m := range r.memory {
 		fmt.Fprintf(w, "  memory       RSS %.1f MiB, peak %.1f MiB %s\n", mib(m.rss), mib(m.peak), m.when)
@@ -199,16 +274,24 @@ func (r *report) print(w io.Writer) {
 	}
 }
 
-func (c cycleRecord) line() string {
-	s := fmt.Sprintf("cycle %d: %d list pages + %d describes = %d calls in %s",
-		c.N, c.Sim.ListPages, c.Sim.Describes, c.Sim.total(), c.Sim.End.Sub(c.Sim.Start).Round(time.Millisecond))
-	if c.Sim.Errors > 0 {
-		s += fmt.Sprintf(", %d errors", c.Sim.Errors)
+func (s spending) line() string {
+	out := fmt.Sprintf("%d calls: %d pages of the first walk + %d of later walks, %d first describes",
+		s.total(), s.WalkPages, s.LaterPages, s.First)
+	if s.Again > 0 {
+		out += fmt.Sprintf(", %d asked again", s.Again)
 	}
-	if c.Exact {
-		s += fmt.Sprintf(" [exporter's gauge: %d + %d]", c.Exporter.ListPages, c.Exporter.Describes)
+	out += fmt.Sprintf(", %d refreshes of active jobs, %d repeated describes of finished jobs", s.Refresh, s.Waste)
+	if s.Errors > 0 {
+		out += fmt.Sprintf(", %d errors", s.Errors)
 	}
-	return s + fmt.Sprintf("; tracked %d, active %d, final %d", c.Tracked, c.Active, c.Final)
+	return out
+}
+
+func secs(d time.Duration) string {
+	if d >= 10*time.Second {
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Millisecond).String()
 }
 
 func ms(d time.Duration) string {

@@ -202,3 +202,107 @@ next:
 	}
 	return total, n
 }
+
+// seriesCost is what a set of series costs in the exposition.
+type seriesCost struct {
+	Series, Bytes int
+}
+
+// jobCost splits the exposition's series between active jobs, finished
+// jobs and series about no job (aggregates, analytics, the exporter's own).
+type jobCost struct {
+	Active, Finished, NoJob  seriesCost
+	ActiveJobs, FinishedJobs int
+}
+
+// costPerJob attributes every sample line to the job its cluster_id and
+// job_id labels name.
+func costPerJob(body []byte, isActive map[jobKey]bool) jobCost {
+	var c jobCost
+	active, finished := map[jobKey]bool{}, map[jobKey]bool{}
+	for line := range bytes.SplitSeq(body, []byte("\n")) {
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		n := len(line) + 1
+		job, okJ := labelValue(line, "job_id")
+		cluster, okC := labelValue(line, "cluster_id")
+		k := jobKey{cluster, job}
+		switch {
+		case !okJ || !okC:
+			c.NoJob.Series++
+			c.NoJob.Bytes += n
+		case isActive[k]:
+			active[k] = true
+			c.Active.Series++
+			c.Active.Bytes += n
+		default:
+			finished[k] = true
+			c.Finished.Series++
+			c.Finished.Bytes += n
+		}
+	}
+	c.ActiveJobs, c.FinishedJobs = len(active), len(finished)
+	return c
+}
+
+// labelValue is the raw value of a label of a sample line; the exporter's
+// job and cluster ids need no unescaping.
+func labelValue(line []byte, name string) (string, bool) {
+	key := []byte(name + `="`)
+	i := bytes.Index(line, key)
+	for i > 0 && line[i-1] != '{' && line[i-1] != ',' {
+		j := bytes.Index(line[i+1:], key)
+		if j < 0 {
+			return "", false
+		}
+		i += 1 + j
+	}
+	if i < 0 {
+		return "", false
+	}
+	rest := line[i+len(key):]
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 {
+		return "", false
+	}
+	return string(rest[:end]), true
+}
+
+// familyCost is one metric family's share of the exposition.
+type familyCost struct {
+	Name string
+	seriesCost
+}
+
+// costPerFamily sums series and bytes (headers included) by family, as the
+// HELP and TYPE lines delimit them, largest first.
+func costPerFamily(body []byte) []familyCost {
+	by := map[string]*familyCost{}
+	var cur *familyCost
+	for line := range bytes.SplitSeq(body, []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		if f := bytes.Fields(line); len(f) >= 3 && string(f[0]) == "#" && (string(f[1]) == "HELP" || string(f[1]) == "TYPE") {
+			name := string(f[2])
+			if by[name] == nil {
+				by[name] = &familyCost{Name: name}
+			}
+			cur = by[name]
+		}
+		if cur == nil {
+			continue
+		}
+		cur.Bytes += len(line) + 1
+		if line[0] != '#' {
+			cur.Series++
+		}
+	}
+	out := make([]familyCost, 0, len(by))
+	for _, f := range by {
+		out = append(out, *f)
+	}
+	slices.SortFunc(out, func(a, b familyCost) int { return b.Bytes - a.Bytes })
+	return out
+}

@@ -47,7 +47,9 @@ type watchedJob struct {
 type world struct {
 	sim      *simulator.Simulator
 	clock    *jumpClock
-	counter  *callCounter
+	log      *callLog
+	active   []jobKey // not finished at the epoch
+	isActive map[jobKey]bool
 	endpoint string
 	clusters []clusterInfo
 	watched  watchedJob
@@ -65,12 +67,15 @@ func startWorld(ctx context.Context, o options) (*world, error) {
 		Seed:           o.seed,
 		Epoch:          epoch,
 	})
-	w := &world{clock: newJumpClock(epoch), done: make(chan error, 1)}
+	w := &world{clock: newJumpClock(epoch), done: make(chan error, 1), isActive: map[jobKey]bool{}}
 	for _, c := range sc.Clusters {
 		info := clusterInfo{ID: c.ID, Jobs: len(c.Jobs)}
 		for _, j := range c.Jobs {
 			if lastPhaseAt(j) > 0 {
 				info.Active++
+				k := jobKey{c.ID, j.ID}
+				w.active = append(w.active, k)
+				w.isActive[k] = true
 			}
 		}
 		w.clusters = append(w.clusters, info)
@@ -89,13 +94,13 @@ func startWorld(ctx context.Context, o options) (*world, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.counter = newCallCounter(w.sim)
+	w.log = newCallLog(w.sim)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("simulator: %w", err)
 	}
 	w.endpoint = "http://" + ln.Addr().String()
-	go func() { w.done <- serveHandler(ctx, ln, w.counter) }()
+	go func() { w.done <- serveHandler(ctx, ln, w.log) }()
 	return w, nil
 }
 
@@ -146,15 +151,17 @@ func (w *world) totalJobs() int {
 	return n
 }
 
-// lowerBound is the fewest calls a poll cycle can make: every list page and
-// one describe per active job.
-func (w *world) lowerBound() (pages, describes int) {
+// pages is the number of list pages of one walk over every cluster.
+func (w *world) pages() int {
+	n := 0
 	for _, c := range w.clusters {
-		pages += c.listPages()
-		describes += c.Active
+		n += c.listPages()
 	}
-	return pages, describes
+	return n
 }
+
+// finished reports whether a job had ended when the run started.
+func (w *world) finished(k jobKey) bool { return !w.isActive[k] }
 
 // finishWatchedJob jumps the simulated clock to the watched job's change.
 func (w *world) finishWatchedJob() {
