@@ -212,7 +212,7 @@ func (r *runner) backlogRate(calls []call) float64 {
 // the budget keeps up: each should make one listing walk and one describe
 // per active job.
 func (r *runner) steady() error {
-	if r.rep.notDrained > 0 || r.rep.limit > r.o.interval+r.rep.listing {
+	if r.rep.notDrained > 0 || r.rep.limit > r.o.interval+r.rep.walk() {
 		r.say("skipped: the backlog is not drained or the budget does not keep up with the interval")
 		return nil
 	}
