@@ -13,12 +13,12 @@ import (
 )
 
 func TestParseSample(t *testing.T) {
-	s, err := parseSample(`ehpc_serverless_exporter_poll_cycle_api_calls{cluster_id="c\"1\\",action="List"} 100`)
+	s, err := parseSample(`ehpc_serverless_exporter_scheduled_calls_total{cluster_id="c\"1\\",work="list"} 100`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.name != "ehpc_serverless_exporter_poll_cycle_api_calls" || s.labels["cluster_id"] != `c"1\` ||
-		s.labels["action"] != "List" || s.value != 100 {
+	if s.name != "ehpc_serverless_exporter_scheduled_calls_total" || s.labels["cluster_id"] != `c"1\` ||
+		s.labels["work"] != "list" || s.value != 100 {
 		t.Fatalf("parsed %+v", s)
 	}
 	if s, err := parseSample("up 1"); err != nil || s.name != "up" || s.value != 1 || len(s.labels) != 0 {

@@ -23,6 +23,10 @@ const (
 	topFamiliesReported = 8
 )
 
+// exporterPrefix starts the names of the exporter's own families, left out
+// of the aggregates listed: they measure the exporter, not the jobs.
+const exporterPrefix = "ehpc_serverless_exporter_"
+
 // report is what one run measured.
 type report struct {
 	opts     options
@@ -246,11 +250,20 @@ func (r *report) print(w io.Writer) {
 			}
 		}
 		fmt.Fprintf(w, "  no job       %d series, %s (aggregates, analytics, the exporter's own)\n", c.NoJob.Series, sizeOf(c.NoJob.Bytes))
-		for i, f := range r.families {
-			if i == topFamiliesReported {
-				break
+		// The largest per-job families, then every family about no job
+		// (the analytics and the aggregates), whose cost does not grow
+		// with the jobs.
+		shown := 0
+		for _, f := range r.families {
+			if f.PerJob && shown < topFamiliesReported {
+				fmt.Fprintf(w, "  family       %-58s %8d series %10s\n", f.Name, f.Series, sizeOf(f.Bytes))
+				shown++
 			}
-			fmt.Fprintf(w, "  family       %-58s %8d series %10s\n", f.Name, f.Series, sizeOf(f.Bytes))
+		}
+		for _, f := range r.families {
+			if !f.PerJob && !strings.HasPrefix(f.Name, exporterPrefix) {
+				fmt.Fprintf(w, "  aggregate    %-58s %8d series %10s\n", f.Name, f.Series, sizeOf(f.Bytes))
+			}
 		}
 	}
 	if r.restarted {

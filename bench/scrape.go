@@ -271,7 +271,8 @@ func labelValue(line []byte, name string) (string, bool) {
 
 // familyCost is one metric family's share of the exposition.
 type familyCost struct {
-	Name string
+	Name   string
+	PerJob bool // some of its series name a job
 	seriesCost
 }
 
@@ -297,6 +298,9 @@ func costPerFamily(body []byte) []familyCost {
 		cur.Bytes += len(line) + 1
 		if line[0] != '#' {
 			cur.Series++
+			if _, ok := labelValue(line, "job_id"); ok {
+				cur.PerJob = true
+			}
 		}
 	}
 	out := make([]familyCost, 0, len(by))
