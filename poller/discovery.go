@@ -145,17 +145,18 @@ func (p *Poller) endWalk(c *cluster, complete bool, now time.Time) {
 	w := c.walk
 	c.walk, c.walked, c.pages = nil, true, w.page
 	if complete || len(w.jobs) > 0 {
-		c.t.applyListing(w.jobs, complete, now)
+		c.t.applyListing(w.jobs, complete, w.started, now)
 	}
 	c.t.ag.pageDone(now, true)
 	p.metrics.listed(c.id, now.Sub(w.started))
 	p.saved.touch()
 }
 
-// applyListing takes a listing. A complete listing replaces the listed set; a
-// partial one (a page failed, the list changed while paged, or the page cap
-// was hit) only adds to it, so a failure never removes a job.
-func (t *targets) applyListing(jobs []client.JobSummary, complete bool, now time.Time) {
+// applyListing takes a listing whose walk started at started. A complete
+// listing replaces the listed set; a partial one (a page failed, the list
+// changed while paged, or the page cap was hit) only adds to it, so a failure
+// never removes a job.
+func (t *targets) applyListing(jobs []client.JobSummary, complete bool, started, now time.Time) {
 	listed := make(map[string]client.JobSummary, len(jobs))
 	if !complete {
 		maps.Copy(listed, t.listed)
@@ -166,7 +167,7 @@ func (t *targets) applyListing(jobs []client.JobSummary, complete bool, now time
 		}
 	}
 	prev := t.listed
-	t.listed, t.prevListed = listed, prev
+	t.listed, t.prevListed, t.walkStarted = listed, prev, started
 	for id, s := range listed {
 		old, had := prev[id]
 		if had && old.State != s.State {

@@ -150,12 +150,17 @@ func (t *targets) describeSkipped(j *jobState, now time.Time, stopping bool) {
 
 // leave handles a discovered job that a complete listing no longer shows.
 func (t *targets) leave(j *jobState, now time.Time) {
-	if j.class == collector.ClassActive {
+	switch {
+	case j.class != collector.ClassActive:
+		j.kept = true // finished: it stays until its retention ends
+	case j.attempted && !j.since.Before(t.walkStarted):
+		// Described while the walk was read: that answer is the once-more
+		// describe, and asking again would learn nothing.
+		t.leaveAnswered(j, now)
+	default:
 		j.leaving = true
 		t.ag.hurry(&j.task, now)
-		return
 	}
-	j.kept = true // finished: it stays until its retention ends
 }
 
 // leaveAnswered ends the once-more describe of a job that left the listing:

@@ -29,6 +29,8 @@ type targets struct {
 	// listed is the last listing (filtered), by job id; prevListed the one
 	// before it.
 	listed, prevListed map[string]client.JobSummary
+	// walkStarted is when the walk of the last listing began.
+	walkStarted time.Time
 	arrays             map[string]*arrayState
 	jobs               map[string]*jobState
 	// tombstones are jobs removed by retention; they are not tracked again
