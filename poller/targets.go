@@ -31,8 +31,8 @@ type targets struct {
 	listed, prevListed map[string]client.JobSummary
 	// walkStarted is when the walk of the last listing began.
 	walkStarted time.Time
-	arrays             map[string]*arrayState
-	jobs               map[string]*jobState
+	arrays      map[string]*arrayState
+	jobs        map[string]*jobState
 	// tombstones are jobs removed by retention; they are not tracked again
 	// while they are still configured, listed or siblings of a tracked array.
 	tombstones map[string]struct{}
