@@ -267,7 +267,7 @@ func TestEveryQueryParsesAndUsesKnownMetrics(t *testing.T) {
 			}
 			jobData, clusterScoped := false, false
 			for _, m := range metrics {
-				if !known[documentedName(m)] {
+				if !known[metricsdoc.Family(m)] {
 					t.Errorf("%s: metric %s is not in docs/METRICS.md", where, m)
 				}
 				if !strings.HasPrefix(m, "ehpc_serverless_exporter_") && !withoutInfo[m] {
@@ -301,16 +301,6 @@ func selectedMetrics(e parser.Expr) []string {
 		return nil
 	})
 	return out
-}
-
-// documentedName maps a histogram's series to its family name.
-func documentedName(metric string) string {
-	for _, suffix := range []string{"_bucket", "_sum", "_count"} {
-		if base, ok := strings.CutSuffix(metric, suffix); ok && strings.HasSuffix(base, "_seconds") {
-			return base
-		}
-	}
-	return metric
 }
 
 func documentedMetrics(t *testing.T) map[string]bool {

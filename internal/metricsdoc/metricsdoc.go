@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strings"
 )
 
 // rowName matches the first cell of a table row that names a metric.
@@ -30,4 +31,16 @@ func Names(path string) (map[string]bool, error) {
 		return nil, fmt.Errorf("found only %d metrics in %s; has its table format changed?", len(out), path)
 	}
 	return out, nil
+}
+
+// Family maps a series name to the family the contract documents: a
+// histogram's _bucket, _sum and _count series belong to the histogram, whose
+// name ends in its unit, _seconds.
+func Family(series string) string {
+	for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+		if base, ok := strings.CutSuffix(series, suffix); ok && strings.HasSuffix(base, "_seconds") {
+			return base
+		}
+	}
+	return series
 }

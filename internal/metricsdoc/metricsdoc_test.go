@@ -27,3 +27,18 @@ func TestTooFewRowsIsAnError(t *testing.T) {
 		t.Fatal("a contract with one row was accepted")
 	}
 }
+
+func TestFamily(t *testing.T) {
+	for series, want := range map[string]string{
+		"ehpc_serverless_job_queue_wait_seconds_bucket": "ehpc_serverless_job_queue_wait_seconds",
+		"ehpc_serverless_job_queue_wait_seconds_count":  "ehpc_serverless_job_queue_wait_seconds",
+		"ehpc_serverless_job_run_seconds_sum":           "ehpc_serverless_job_run_seconds",
+		// a counter whose name ends like a histogram series is its own family
+		"ehpc_serverless_jobs_count":          "ehpc_serverless_jobs_count",
+		"ehpc_serverless_jobs_finished_total": "ehpc_serverless_jobs_finished_total",
+	} {
+		if got := Family(series); got != want {
+			t.Errorf("Family(%s) = %s, want %s", series, got, want)
+		}
+	}
+}
