@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -31,8 +32,8 @@ func shipped(t *testing.T) map[string][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out) != 4 {
-		t.Fatalf("want the 4 dashboards (overview, failing containers, resources, exporter), found %d: %v", len(out), keys(out))
+	if len(out) != 5 {
+		t.Fatalf("want the 5 dashboards (overview, failing containers, resources, exporter, analytics), found %d: %v", len(out), keys(out))
 	}
 	return out
 }
@@ -244,8 +245,26 @@ var exporterWide = map[string]bool{
 	"ehpc_serverless_exporter_build_info":                                   true,
 }
 
+// filterOf names the dashboard variable that filters each label.
+var filterOf = map[string]string{"cluster_id": "$cluster", "queue": "$queue", "user": "$user", "job_id": "$job"}
+
 func TestEveryQueryParsesAndUsesKnownMetrics(t *testing.T) {
 	known := documentedMetrics(t)
+	labels, err := metricsdoc.Labels("../docs/METRICS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// aggregated are the families whose documented labels are all they have
+	// and that are no job's: they honour the filters of the labels they have.
+	aggregated := map[string][]string{}
+	for name, ls := range labels {
+		if !strings.HasPrefix(name, "ehpc_serverless_exporter_") && !slices.Contains(ls, "job_id") {
+			aggregated[name] = ls
+		}
+	}
+	if len(aggregated) < 10 {
+		t.Fatalf("only %d aggregated families in docs/METRICS.md: %v", len(aggregated), aggregated)
+	}
 	for name, raw := range shipped(t) {
 		qs, err := dashgen.Queries(raw)
 		if err != nil {
@@ -267,8 +286,16 @@ func TestEveryQueryParsesAndUsesKnownMetrics(t *testing.T) {
 			}
 			jobData, clusterScoped := false, false
 			for _, m := range metrics {
-				if !known[documentedName(m)] {
+				if !known[metricsdoc.Family(m)] {
 					t.Errorf("%s: metric %s is not in docs/METRICS.md", where, m)
+				}
+				if ls, ok := aggregated[metricsdoc.Family(m)]; ok {
+					for _, l := range ls {
+						if v := filterOf[l]; v != "" && !strings.Contains(q.Expr, v) {
+							t.Errorf("%s: reads %s, which has %s, but ignores %s:\n%s", where, m, l, v, q.Expr)
+						}
+					}
+					continue
 				}
 				if !strings.HasPrefix(m, "ehpc_serverless_exporter_") && !withoutInfo[m] {
 					jobData = true
@@ -301,16 +328,6 @@ func selectedMetrics(e parser.Expr) []string {
 		return nil
 	})
 	return out
-}
-
-// documentedName maps a histogram's series to its family name.
-func documentedName(metric string) string {
-	for _, suffix := range []string{"_bucket", "_sum", "_count"} {
-		if base, ok := strings.CutSuffix(metric, suffix); ok && strings.HasSuffix(base, "_seconds") {
-			return base
-		}
-	}
-	return metric
 }
 
 func documentedMetrics(t *testing.T) map[string]bool {

@@ -23,8 +23,8 @@ var mayBeEmpty = map[string]string{}
 func dashboardFiles(t *testing.T, root string) map[string][]byte {
 	t.Helper()
 	paths, err := filepath.Glob(filepath.Join(root, "dashboards", "*.json"))
-	if err != nil || len(paths) != 4 {
-		t.Fatalf("want the 4 dashboards in dashboards/, found %d (%v)", len(paths), err)
+	if err != nil || len(paths) != 5 {
+		t.Fatalf("want the 5 dashboards in dashboards/, found %d (%v)", len(paths), err)
 	}
 	out := map[string][]byte{}
 	for _, p := range paths {

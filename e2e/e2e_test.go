@@ -19,8 +19,10 @@ import (
 // TestEndToEnd proves, against a real Prometheus, each point of the end-to-end
 // list: rules pass promtool, the target is up, job and container series arrive,
 // the exposition is lint-clean, the exit code 137 alerts fire while healthy jobs'
-// do not, and every dashboard validates and every dashboard query runs and
-// returns data. The subtests share one running world and run in order.
+// do not, replicas that disagree on the shard count fire, every dashboard
+// validates and every dashboard query runs and returns data, and the queue and
+// spot alerts fire on the demo's scenarios while healthy queues stay silent.
+// The subtests share one running world and run in order.
 func TestEndToEnd(t *testing.T) {
 	promtool, prometheusBin := requireTools(t)
 	root := repoRoot(t)
@@ -133,6 +135,10 @@ func TestEndToEnd(t *testing.T) {
 		apiAlerts(t, w)
 	})
 
+	t.Run("replicas that disagree on the shard count fire, replicas that agree do not", func(t *testing.T) {
+		shardMismatch(t, w, bin, prometheusBin, alerts.Rules)
+	})
+
 	t.Run("every dashboard validates with grafana-foundation-sdk", func(t *testing.T) {
 		validateDashboards(t, root)
 	})
@@ -141,7 +147,12 @@ func TestEndToEnd(t *testing.T) {
 		dashboardQueries(t, w, root)
 	})
 
-	t.Run("no alert ever named a healthy job", func(t *testing.T) {
+	// Last but one: these need minutes of the demo, which the subtests above spend.
+	t.Run("queue failure, queue wait and spot reclaim alerts fire on their scenarios", func(t *testing.T) {
+		analyticsAlerts(t, w)
+	})
+
+	t.Run("no alert ever named a healthy job or queue", func(t *testing.T) {
 		// ALERTS holds every pending and firing alert Prometheus evaluated, so this
 		// covers the whole run, not only the moments the suite looked.
 		window := time.Since(w.started).Round(time.Second) + time.Minute
@@ -155,6 +166,7 @@ func TestEndToEnd(t *testing.T) {
 				t.Errorf("healthy job %s/%s had alerts: %s", h.cluster, h.job, describe(got, "alertname", "alertstate"))
 			}
 		}
+		analyticsSilence(t, w, window.String())
 		fired, err := w.api.query(fmt.Sprintf(`count by (alertname) (count_over_time(ALERTS{alertstate="firing"}[%s]))`, window))
 		if err != nil {
 			t.Fatal(err)

@@ -47,6 +47,7 @@ type world struct {
 	exporter    *proc
 	prom        *proc
 	exporterURL string
+	simURL      string
 	api         *promAPI
 	started     time.Time
 }
@@ -175,9 +176,10 @@ func startWorld(t *testing.T, bin, prometheusBin string, rules []byte) *world {
 
 	simAddr := proctest.AddrFor(t)
 	w.sim = start(t, dir, "simulator", credentialEnv, bin, "simulate", "--listen-address="+simAddr)
+	w.simURL = "http://" + simAddr
 
 	configFile := filepath.Join(dir, "exporter.yml")
-	write(t, configFile, exporterConfig("http://"+simAddr))
+	write(t, configFile, exporterConfig(w.simURL))
 	if out, err := run(dir, bin, "--config.file="+configFile, "--config.check"); err != nil {
 		t.Fatalf("the suite's exporter configuration is invalid: %v\n%s", err, out)
 	}

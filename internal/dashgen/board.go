@@ -135,6 +135,7 @@ func All() ([]File, error) {
 		"ehpc-serverless-failing-containers.json": failingContainers,
 		"ehpc-serverless-resources.json":          resources,
 		"ehpc-serverless-exporter.json":           exporterHealth,
+		"ehpc-serverless-analytics.json":          analyticsBoard,
 	}
 	files := make([]File, 0, len(builders))
 	for name, build := range builders {

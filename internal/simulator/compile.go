@@ -306,6 +306,9 @@ func compileTimeline(phases []Phase, path string) ([]Phase, error) {
 		if (p.ExitCode != nil || p.Container != "" || p.Reason != "") && p.State != StateFailed && p.State != StateCanceled {
 			return nil, fmt.Errorf("%s: container, exit_code and reason are only meaningful for Failed or Canceled", ppath)
 		}
+		if p.Waiting != "" && p.State != StatePending && p.State != StateIniting {
+			return nil, fmt.Errorf("%s: waiting is only meaningful for Pending or Initing", ppath)
+		}
 		if p.State == StateFailed && p.ExitCode != nil && *p.ExitCode == 0 {
 			return nil, fmt.Errorf("%s: a Failed job needs a non-zero exit_code", ppath)
 		}

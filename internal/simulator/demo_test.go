@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/analytics"
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
@@ -185,5 +186,67 @@ func TestScaledClock(t *testing.T) {
 	}
 	if NewScaledClock(testEpoch, -1).speed != 1 {
 		t.Fatal("non-positive speed not defaulted to 1")
+	}
+}
+
+// The analytics panels and alerts need every failure class within minutes
+// of a start, and again every minute: each minute of the demo ends jobs of
+// every class but none and unknown, and no job fails for a reason the
+// classifier cannot name.
+func TestDemoEndsEveryFailureClassEveryMinute(t *testing.T) {
+	w := demoWorld(t)
+	cls, err := analytics.NewClassifier(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const minutes = 12
+	ended := map[analytics.Class]map[int]bool{} // class -> minutes with an end
+	notices, waiting := 0, map[string]bool{}
+	for at := time.Duration(0); at <= (minutes+1)*time.Minute; at += 5 * time.Second {
+		_, infos := everything(w, at)
+		for i := range infos {
+			j := &infos[i]
+			for _, g := range j.ContainerGroups {
+				for _, e := range g.Events {
+					if e.Reason == "SpotToBeReleased" {
+						notices++
+					}
+				}
+				for _, c := range g.Containers {
+					if c.CurrentState.State == client.ContainerStateWaiting {
+						waiting[c.CurrentState.Reason.String()] = true
+					}
+				}
+			}
+			c := cls.Job(j)
+			if c == "" || j.EndTime == 0 {
+				continue
+			}
+			if c == analytics.ClassUnknown {
+				t.Errorf("t=%s: job %s (%s) failed for no reason the classifier knows", at, j.JobID, j.JobName)
+			}
+			if ended[c] == nil {
+				ended[c] = map[int]bool{}
+			}
+			ended[c][int(time.Unix(int64(j.EndTime), 0).Sub(testEpoch)/time.Minute)] = true
+		}
+	}
+	for _, c := range analytics.BuiltinClasses {
+		if c == analytics.ClassNone || c == analytics.ClassUnknown {
+			continue
+		}
+		for m := 0; m < minutes; m++ {
+			if !ended[c][m] {
+				t.Errorf("no job of class %s ends in minute %d of the demo", c, m)
+			}
+		}
+	}
+	if notices == 0 {
+		t.Error("no container group ever reports SpotToBeReleased")
+	}
+	for _, r := range []string{"ErrImagePull", "ImagePullBackOff", "ContainerCreating", "CrashLoopBackOff"} {
+		if !waiting[r] {
+			t.Errorf("no container ever waits with reason %s", r)
+		}
 	}
 }

@@ -90,6 +90,12 @@
 //	          FailedTime (or ExpiredTime with group_status Expired)
 //	Canceled  containers Terminated exit 143, Killing events
 //
+// A Pending or Initing phase may give a waiting reason (Phase.Waiting, such
+// as ErrImagePull): the main containers wait with it, a Warning event of that
+// reason repeats every 30s, and a job that fails without running keeps it.
+// Any phase may give a notice (Phase.Notice, such as SpotToBeReleased): one
+// Warning event when the phase begins.
+//
 // SubmitTime, StartTime (first Running) and EndTime are Unix seconds,
 // LastModifyTime the latest visible change in milliseconds, group and
 // container times RFC 3339. Recurring jobs are re-submitted every period

@@ -81,6 +81,20 @@ func (l *eventLog) list(r *renderer) []client.Event {
 	return out
 }
 
+// retries is how many times the service has retried while phase i held, up
+// to the moment: one at its start and one every schedulingRetry.
+func (m *moment) retries(i int) int64 {
+	p := m.phases[i]
+	limit := m.d
+	if i+1 < len(m.phases) && m.phases[i+1].At <= m.d {
+		limit = m.phases[i+1].At - 1
+	}
+	if limit < p.At {
+		return 0
+	}
+	return int64((limit-p.At)/schedulingRetry) + 1
+}
+
 // schedulingEvents: FailedScheduling while a phase holds the group in
 // ScheduleFailed (one per retry), then Scheduled once it leaves the scheduler.
 func (r *renderer) schedulingEvents(l *eventLog, g *Group) {
@@ -90,20 +104,41 @@ func (r *renderer) schedulingEvents(l *eventLog, g *Group) {
 		if groupStatus(p) != GroupScheduleFailed {
 			continue
 		}
-		limit := m.d
-		if i+1 < len(m.phases) && m.phases[i+1].At <= m.d {
-			limit = m.phases[i+1].At - 1
-		}
-		if limit < p.At {
-			continue
-		}
-		n := int64((limit-p.At)/schedulingRetry) + 1
+		n := m.retries(i)
 		l.add("Warning", "FailedScheduling", "", fmt.Sprintf(
 			"Failed to create the container group: the instance type %s is out of stock in zone %s", g.InstanceType, g.ZoneID),
 			n, p.At, p.At+time.Duration(n-1)*schedulingRetry)
 	}
 	if m.scheduled {
 		l.add("Normal", "Scheduled", "", fmt.Sprintf("Successfully assigned %s to virtual-kubelet-%s", l.group, g.ZoneID), 1, m.sched, m.sched)
+	}
+}
+
+// phaseEvents: the notices phases give when they begin, and the waiting
+// reasons they give every main container, one per retry.
+func (r *renderer) phaseEvents(l *eventLog, g *Group) {
+	m := &r.m
+	for i := 0; i <= m.cur; i++ {
+		p := m.phases[i]
+		if p.Notice != "" {
+			msg := p.Message
+			if msg == "" {
+				msg = fmt.Sprintf("%s: container group %s", p.Notice, l.group)
+			}
+			l.add("Warning", p.Notice, "", msg, 1, p.At, p.At)
+		}
+		if p.Waiting == "" {
+			continue
+		}
+		n := m.retries(i)
+		for k := range g.Containers {
+			c := &g.Containers[k]
+			msg := p.Message
+			if msg == "" {
+				msg = fmt.Sprintf("container %s (image %q) is waiting: %s", c.Name, c.Image, p.Waiting)
+			}
+			l.add("Warning", p.Waiting, c.Name, msg, n, p.At, p.At+time.Duration(n-1)*schedulingRetry)
+		}
 	}
 }
 

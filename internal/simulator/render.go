@@ -135,6 +135,7 @@ func (r *renderer) group(gi int, g *Group) client.ContainerGroup {
 
 	ev := newEventLog(name)
 	r.schedulingEvents(ev, g)
+	r.phaseEvents(ev, g)
 	inits := initHistories(g.InitContainers, m)
 	cg.InitContainers = make([]client.Container, len(g.InitContainers))
 	for k := range g.InitContainers {

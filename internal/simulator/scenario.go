@@ -82,7 +82,17 @@ type Phase struct {
 	Container string `yaml:"container"`
 	ExitCode  *int64 `yaml:"exit_code"`
 	Reason    string `yaml:"reason"`
-	Message   string `yaml:"message"`
+	// Message is the text of the phase's Waiting and Notice events.
+	Message string `yaml:"message"`
+	// Waiting, for Pending and Initing: why the main containers wait while
+	// the phase holds (for example ErrImagePull), given as their waiting
+	// reason and as a Warning event of that reason every retry. A job that
+	// ends without running keeps the reason, as the service shows it.
+	Waiting string `yaml:"waiting"`
+	// Notice is a Warning event the container group reports once, when the
+	// phase begins: for example SpotToBeReleased, a few minutes before a spot
+	// instance is taken back.
+	Notice string `yaml:"notice"`
 }
 
 // A Group is one ECI container group of a job.

@@ -104,6 +104,7 @@ func TestLoadScenarioErrors(t *testing.T) {
 		"bad spot":            {"clusters:\n  - id: a\n    jobs:\n      - id: \"1\"\n        groups: [{spot_strategy: Cheap}]\n", `unknown spot_strategy "Cheap"`},
 		"crash loop every":    {"clusters:\n  - id: a\n    jobs:\n      - id: \"1\"\n        groups: [{containers: [{name: x, crash_loop: {every: 0s}}]}]\n", "crash_loop: every must be positive"},
 		"blamed container":    {"clusters:\n  - id: a\n    jobs:\n      - id: \"1\"\n        timeline: [{at: 5s, state: Failed, container: ghost}]\n", `names container "ghost"`},
+		"waiting on run":      {"clusters:\n  - id: a\n    jobs:\n      - id: \"1\"\n        timeline: [{at: 5s, state: Running, waiting: ErrImagePull}]\n", "waiting is only meaningful for Pending or Initing"},
 		"exit code on run":    {"clusters:\n  - id: a\n    jobs:\n      - id: \"1\"\n        timeline: [{at: 5s, state: Running, exit_code: 3}]\n", "only meaningful for Failed or Canceled"},
 		"array range":         {"clusters:\n  - id: a\n    jobs:\n      - id: \"1\"\n        array: {index_start: 5, index_end: 1}\n", "index_start <= index_end"},
 		"array task index":    {"clusters:\n  - id: a\n    jobs:\n      - id: \"1\"\n        array: {index_start: 1, index_end: 5, index_step: 2, tasks: [{index: 2}]}\n", "index 2 is not one of the array's indexes"},

@@ -30,6 +30,8 @@ type moment struct {
 	ended bool // reached Succeeded, Failed or Canceled
 	end   time.Duration
 	final Phase
+
+	waiting string // the Waiting reason in force, kept past a final phase
 }
 
 func phaseAt(tl []Phase, d time.Duration) int {
@@ -66,6 +68,8 @@ func (j *job) at(d time.Duration) moment {
 		}
 		if client.IsTerminal(p.State) {
 			m.ended, m.end, m.final = true, p.At, p
+		} else {
+			m.waiting = p.Waiting
 		}
 	}
 	return m
@@ -146,6 +150,9 @@ func mainHistory(c *Container, m *moment, hasInit, failing bool) history {
 		h.waitReason = "ContainerCreating"
 		if m.scheduled && hasInit {
 			h.waitReason = "PodInitializing"
+		}
+		if m.waiting != "" {
+			h.waitReason = m.waiting
 		}
 		return h
 	}

@@ -378,3 +378,55 @@ func TestExampleScenarioDetails(t *testing.T) {
 	wantState(t, "stage-in running", ics[0].CurrentState, "Running", "Started", 0, at(-10*time.Minute+30*time.Second), "")
 	wantState(t, "mesh waiting", ics[1].CurrentState, "Waiting", "PodInitializing", 0, "", "")
 }
+
+// A waiting reason shows on the containers and as events, one per retry, and
+// stays when the job fails without running; a notice is one event.
+func TestTimelineWaitingAndNotice(t *testing.T) {
+	sc := &Scenario{Epoch: testEpoch, Clusters: []Cluster{{ID: "c", Jobs: []Job{
+		{ID: "1", Timeline: []Phase{{At: 0, State: StatePending},
+			{At: 10 * time.Second, State: StatePending, GroupStatus: GroupPending, Waiting: "ErrImagePull"},
+			{At: 30 * time.Second, State: StatePending, GroupStatus: GroupPending, Waiting: "ImagePullBackOff", Message: "manifest unknown"},
+			{At: 100 * time.Second, State: StateFailed}}},
+		{ID: "2", Timeline: []Phase{{At: 0, State: StateRunning},
+			{At: 20 * time.Second, State: StateRunning, Notice: "SpotToBeReleased"},
+			{At: 50 * time.Second, State: StateFailed, GroupStatus: GroupExpired}},
+			Groups: []Group{{SpotStrategy: client.SpotAsPriceGo}}},
+	}}}}
+	f := newFixture(t, sc)
+	f.at(15 * time.Second)
+	g := f.describeJob("c", "1").ContainerGroups[0]
+	wantState(t, "pulling", g.Containers[0].CurrentState, "Waiting", "ErrImagePull", 0, "", "")
+	checkEvents(t, g.Events, []eventWant{{"Warning", "ErrImagePull", 1, 10 * time.Second, 10 * time.Second}})
+
+	f.at(2 * time.Minute)
+	j := f.describeJob("c", "1")
+	g = j.ContainerGroups[0]
+	if j.State != "Failed" || j.StartTime != 0 {
+		t.Fatalf("t=2m: state %s start %d", j.State, j.StartTime)
+	}
+	wantState(t, "never pulled", g.Containers[0].CurrentState, "Waiting", "ImagePullBackOff", 0, "", "")
+	checkEvents(t, g.Events, []eventWant{
+		{"Warning", "ErrImagePull", 1, 10 * time.Second, 10 * time.Second},
+		{"Warning", "ImagePullBackOff", 3, 30 * time.Second, 90 * time.Second},
+	})
+	if g.Events[1].Message != "manifest unknown" {
+		t.Errorf("event message %q, want the phase's", g.Events[1].Message)
+	}
+
+	g = f.describeJob("c", "2").ContainerGroups[0]
+	if g.Status != GroupExpired {
+		t.Fatalf("spot group %s, want Expired", g.Status)
+	}
+	n := 0
+	for _, e := range g.Events {
+		if e.Reason == "SpotToBeReleased" {
+			n++
+			if e.Count != 1 || e.FirstTimestamp != rfc(20*time.Second) || e.Type != "Warning" {
+				t.Errorf("notice %s x%d at %s", e.Type, e.Count, e.FirstTimestamp)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d SpotToBeReleased events, want 1", n)
+	}
+}
