@@ -51,8 +51,10 @@ func groupFamilies(tags tagLabels) []family {
 				return float64(g.SpotPriceLimit), st != "" && st != client.SpotNoSpot
 			}),
 		groupNumber("ehpc_serverless_container_group_discount",
-			"Discount applied to the container group's price, as the API reports it.",
-			func(g *client.ContainerGroup) (float64, bool) { return float64(g.Discount), true }),
+			"Discount applied to the container group's price, as the API reports it; absent when the API leaves it at 0.",
+			// 0 is how the API answers when it has no discount to report; a
+			// constant 0 on every group would say nothing.
+			func(g *client.ContainerGroup) (float64, bool) { return float64(g.Discount), g.Discount != 0 }),
 		groupTime("ehpc_serverless_container_group_creation_timestamp_seconds",
 			"When the container group was created, in Unix seconds.",
 			func(g *client.ContainerGroup) client.Text { return g.CreationTime }),
@@ -143,6 +145,8 @@ func groupTime(name, help string, field func(*client.ContainerGroup) client.Text
 // tagFamily exposes the allowlisted tags of each container group as labels.
 // Without an allowlist it emits nothing: tags are free text, and turning all of
 // them into labels would let anyone with tagging rights grow the series count.
+// A group that carries none of the allowlisted tags has nothing to join on
+// either, so it gets no series.
 func tagFamily(tags tagLabels) family {
 	return family{
 		name:   "ehpc_serverless_container_group_tags",
@@ -155,15 +159,19 @@ func tagFamily(tags tagLabels) family {
 			eachGroup(s.Info, func(g *client.ContainerGroup) {
 				vals := make([]string, 1+len(tags.keys))
 				vals[0] = g.ContainerGroupID.String()
+				found := false
 				for i, k := range tags.keys {
 					for _, t := range g.Tags {
 						if t.Key.String() == k {
 							vals[1+i] = t.Value.String()
+							found = true
 							break
 						}
 					}
 				}
-				w.add(1, vals...)
+				if found {
+					w.add(1, vals...)
+				}
 			})
 		},
 	}
