@@ -1,5 +1,7 @@
 package collector
 
+import "github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+
 // The metric family table, the kube-state-metrics way: one row per family with
 // its name, help, type, label names and a function that turns a snapshot into
 // samples. Adding a metric is adding a row; the renderer, the allow/deny lists
@@ -34,6 +36,12 @@ type family struct {
 	// agg writes samples derived from the whole store. It runs on every scrape,
 	// so it must stay a cheap count over the jobs.
 	agg func(jobs []*rendered, w *sampleWriter)
+	// notCompact marks a per-job row that compact (finished) jobs do not
+	// carry: what a job holds or does only while it runs (allocation,
+	// readiness, priority), and the times of its groups and containers, which
+	// the job's own start and end bound. What a person looking into a failure
+	// needs stays.
+	notCompact bool
 }
 
 // Label names shared by many rows. No label is ever called "type" or "job":
@@ -53,9 +61,9 @@ func withLabels(base []string, extra ...string) []string {
 
 // familyTable returns every family in exposition order: job data, container
 // groups, containers, then the exporter's view of each job and of the store.
-func familyTable(tags tagLabels) []family {
+func familyTable(tags tagLabels, classify func(*client.JobInfo) string) []family {
 	var t []family
-	t = append(t, jobFamilies()...)
+	t = append(t, jobFamilies(classify)...)
 	t = append(t, groupFamilies(tags)...)
 	t = append(t, containerFamilies()...)
 	t = append(t, exporterFamilies()...)
@@ -71,6 +79,10 @@ type sampleWriter struct {
 	prefix []byte
 	name   string
 	labels []string // label name tokens, each `name="`
+	// compact is set while a finished job is rendered (see compactable):
+	// state sets write only the current value, and rows that matter only
+	// for a running job write nothing.
+	compact bool
 }
 
 // add appends one sample. vals are the values of the row's labels, in order;
@@ -106,10 +118,19 @@ func (w *sampleWriter) add(v float64, vals ...string) {
 // stateSet writes one sample per known value (1 for cur, 0 for the others)
 // and, when cur is set but not among them, one more for cur, so a value the
 // API adds later shows up instead of vanishing. lead are the label values
-// before the state label.
+// before the state label. For a compact job it writes cur alone: the zeros
+// are there so that a transition shows at once, and a finished job makes
+// none.
 func (w *sampleWriter) stateSet(known []string, cur string, lead ...string) {
 	var vals [8]string
 	n := copy(vals[:len(vals)-1], lead)
+	if w.compact {
+		if cur != "" {
+			vals[n] = cur
+			w.add(1, vals[:n+1]...)
+		}
+		return
+	}
 	seen := false
 	for _, k := range known {
 		vals[n] = k
@@ -122,4 +143,10 @@ func (w *sampleWriter) stateSet(known []string, cur string, lead ...string) {
 		vals[n] = cur
 		w.add(1, vals[:n+1]...)
 	}
+}
+
+// notCompact marks f as a row compact jobs do not carry.
+func notCompact(f family) family {
+	f.notCompact = true
+	return f
 }

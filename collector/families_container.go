@@ -29,9 +29,10 @@ func containerFamilies() []family {
 			}),
 		},
 		{
-			name:   "ehpc_serverless_container_ready",
-			help:   "Whether the container passes its readiness check: 1 ready, 0 not ready.",
-			labels: containerLabelNames,
+			name:       "ehpc_serverless_container_ready",
+			notCompact: true,
+			help:       "Whether the container passes its readiness check: 1 ready, 0 not ready.",
+			labels:     containerLabelNames,
 			gen: containerNumber(func(c *client.Container) (float64, bool) {
 				return boolValue(bool(c.Ready)), true
 			}),
@@ -75,9 +76,9 @@ func containerFamilies() []family {
 				return float64(st.Signal), st.State == client.ContainerStateTerminated && st.Signal != 0
 			}),
 		},
-		containerTime("ehpc_serverless_container_started_timestamp_seconds",
+		notCompact(containerTime("ehpc_serverless_container_started_timestamp_seconds",
 			"When the container's current state began, in Unix seconds.",
-			func(c *client.Container) client.Text { return c.CurrentState.StartTime }),
+			func(c *client.Container) client.Text { return c.CurrentState.StartTime })),
 		containerTime("ehpc_serverless_container_finished_timestamp_seconds",
 			"When the container finished, in Unix seconds, as the current state reports it.",
 			func(c *client.Container) client.Text { return c.CurrentState.FinishTime }),
@@ -117,25 +118,28 @@ func containerFamilies() []family {
 			}),
 		},
 		{
-			name:   "ehpc_serverless_container_cpu_cores",
-			help:   "CPU cores requested by the container.",
-			labels: containerLabelNames,
+			name:       "ehpc_serverless_container_cpu_cores",
+			notCompact: true,
+			help:       "CPU cores requested by the container.",
+			labels:     containerLabelNames,
 			gen: containerNumber(func(c *client.Container) (float64, bool) {
 				return float64(c.Cpu), true
 			}),
 		},
 		{
-			name:   "ehpc_serverless_container_memory_bytes",
-			help:   "Memory requested by the container, in bytes (the API reports GiB).",
-			labels: containerLabelNames,
+			name:       "ehpc_serverless_container_memory_bytes",
+			notCompact: true,
+			help:       "Memory requested by the container, in bytes (the API reports GiB).",
+			labels:     containerLabelNames,
 			gen: containerNumber(func(c *client.Container) (float64, bool) {
 				return float64(c.Memory) * bytesPerGiB, true
 			}),
 		},
 		{
-			name:   "ehpc_serverless_container_gpus",
-			help:   "GPUs requested by the container.",
-			labels: containerLabelNames,
+			name:       "ehpc_serverless_container_gpus",
+			notCompact: true,
+			help:       "GPUs requested by the container.",
+			labels:     containerLabelNames,
 			gen: containerNumber(func(c *client.Container) (float64, bool) {
 				return float64(c.Gpu), true
 			}),

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"sync"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
 // StoreOptions shape what the store renders.
@@ -17,6 +19,10 @@ type StoreOptions struct {
 	// Allow means every family; Deny wins over Allow. A family filtered out
 	// is neither rendered when a snapshot is stored nor written on a scrape.
 	Allow, Deny []string
+	// Classifier gives the failure class of a finished job that did not
+	// succeed ("" otherwise), exposed as ehpc_serverless_job_failure_class.
+	// The caller owns the classes (analytics); nil: the family emits nothing.
+	Classifier func(*client.JobInfo) string
 }
 
 // tagLabels are the allowlisted tag keys and the label names they become.
@@ -66,7 +72,7 @@ func newRenderer(o StoreOptions) (*renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	table := familyTable(tags)
+	table := familyTable(tags, o.Classifier)
 	r := &renderer{owned: make(map[string]bool, len(table))}
 	for i := range table {
 		f := &table[i]
@@ -162,6 +168,7 @@ func (r *renderer) render(s *JobSnapshot) *rendered {
 	p = appendLabelValue(p, s.Key.JobID)
 	w.prefix = append(p, '"')
 
+	w.compact = compactable(s)
 	offs := make([]uint32, r.perJob+1)
 	for i := range r.families {
 		f := &r.families[i]
@@ -169,6 +176,9 @@ func (r *renderer) render(s *JobSnapshot) *rendered {
 			continue
 		}
 		offs[f.slot] = uint32(len(w.buf))
+		if w.compact && f.notCompact {
+			continue
+		}
 		w.name, w.labels = f.name, f.tokens
 		f.gen(s, w)
 	}
@@ -185,6 +195,15 @@ func (r *renderer) render(s *JobSnapshot) *rendered {
 		scratchPool.Put(sc)
 	}
 	return rd
+}
+
+// compactable reports whether s is rendered compact: a finished job that will
+// not be described again (frozen), or not yet (backlog). A job that just
+// finished (final) keeps its full state sets for one more round, so that the
+// transition shows as a 1 moving to another value rather than as series
+// that went stale.
+func compactable(s *JobSnapshot) bool {
+	return s.Info != nil && (s.Class == ClassFrozen || s.Class == ClassBacklog) && client.IsTerminal(s.Info.State.String())
 }
 
 // owns reports whether the store renders the family name.

@@ -183,3 +183,33 @@ func TestApplyOneAtATime(t *testing.T) {
 		t.Error("metrics options of an earlier reload survived the last one")
 	}
 }
+
+// TestFailureClassFollowsTheConfig: the store's failure class is the one
+// analytics counts, with the site's own classes, and a reload re-classes the
+// stored jobs.
+func TestFailureClassFollowsTheConfig(t *testing.T) {
+	const site = "analytics:\n  failure_classes:\n    - class: input_error\n      exit_codes: [3]\n"
+	app, err := Start(configOf(t, `["1"]`, site), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Store().Set(&collector.JobSnapshot{
+		Key: collector.JobKey{ClusterID: "c", JobID: "1"}, Class: collector.ClassFrozen,
+		Info: &client.JobInfo{JobID: "1", State: client.JobStateFailed, ContainerGroups: []client.ContainerGroup{{
+			ContainerGroupID: "g", Containers: []client.Container{{Name: "m",
+				CurrentState: client.ContainerState{State: client.ContainerStateTerminated, ExitCode: 3}}},
+		}}},
+	})
+	line := func(class string) string {
+		return `ehpc_serverless_job_failure_class{cluster_id="c",job_id="1",reason_class="` + class + `"} 1`
+	}
+	if out := exposition(t, app.Store()); !strings.Contains(out, line("input_error")) {
+		t.Errorf("the site's class is not shown:\n%s", out)
+	}
+	if err := app.Apply(configOf(t, `["1"]`, "")); err != nil {
+		t.Fatal(err)
+	}
+	if out := exposition(t, app.Store()); !strings.Contains(out, line("app_error")) || strings.Contains(out, "input_error") {
+		t.Errorf("after the reload without the site's class:\n%s", out)
+	}
+}
