@@ -1,6 +1,10 @@
 package collector
 
-import "github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+import (
+	"slices"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+)
 
 // The metric family table, the kube-state-metrics way: one row per family with
 // its name, help, type, label names and a function that turns a snapshot into
@@ -42,6 +46,32 @@ type family struct {
 	// the job's own start and end bound. What a person looking into a failure
 	// needs stays.
 	notCompact bool
+	// scope says in which mode (StoreOptions.AggregateOnly) a row is exposed.
+	scope scope
+}
+
+// scope is the mode a family row belongs to.
+type scope uint8
+
+const (
+	// scopeDefault: per-job rows (gen) only with per-job series, store-wide
+	// rows (agg) in both modes.
+	scopeDefault scope = iota
+	// scopePerJob: a store-wide row with a series per job (or array job).
+	scopePerJob
+	// scopeAggregate: a store-wide row that replaces per-job series.
+	scopeAggregate
+)
+
+// inMode reports whether the row is exposed with or without per-job series.
+func (f *family) inMode(aggregateOnly bool) bool {
+	switch f.scope {
+	case scopeDefault:
+		return f.gen == nil || !aggregateOnly
+	case scopePerJob:
+		return !aggregateOnly
+	}
+	return aggregateOnly
 }
 
 // Label names shared by many rows. No label is ever called "type" or "job":
@@ -68,6 +98,7 @@ func familyTable(tags tagLabels, classify func(*client.JobInfo) string) []family
 	t = append(t, containerFamilies()...)
 	t = append(t, exporterFamilies()...)
 	t = append(t, arrayFamilies()...)
+	t = append(t, aggregateFamilies()...)
 	return t
 }
 
@@ -149,4 +180,27 @@ func (w *sampleWriter) stateSet(known []string, cur string, lead ...string) {
 func notCompact(f family) family {
 	f.notCompact = true
 	return f
+}
+
+// counts writes a count per value, the last label: every known value (0 when
+// c has none), then the other values of c in sorted order, so a value the
+// API adds later shows up. lead are the label values before it.
+func (w *sampleWriter) counts(known []string, c map[string]int, lead ...string) {
+	var vals [8]string
+	n := copy(vals[:len(vals)-1], lead)
+	for _, v := range known {
+		vals[n] = v
+		w.add(float64(c[v]), vals[:n+1]...)
+	}
+	var other []string
+	for v := range c {
+		if !slices.Contains(known, v) {
+			other = append(other, v)
+		}
+	}
+	slices.Sort(other)
+	for _, v := range other {
+		vals[n] = v
+		w.add(float64(c[v]), vals[:n+1]...)
+	}
 }

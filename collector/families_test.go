@@ -73,7 +73,14 @@ func TestFamiliesDocumented(t *testing.T) {
 // TestSampleLabelsMatchTable renders a snapshot that exercises every family
 // and checks each sample carries exactly the labels its row declares, in order.
 func TestSampleLabelsMatchTable(t *testing.T) {
-	s := newTestStore(t, StoreOptions{TagLabels: []string{"app", "team"}, Classifier: testClassify}, richSnapshot(), seedSnapshot(t))
+	for _, aggregate := range []bool{false, true} {
+		s := newTestStore(t, StoreOptions{TagLabels: []string{"app", "team"}, Classifier: testClassify, AggregateOnly: aggregate}, richSnapshot(), seedSnapshot(t))
+		checkSampleLabels(t, s)
+	}
+}
+
+func checkSampleLabels(t *testing.T, s *Store) {
+	t.Helper()
 	mfs, err := s.Gatherer().Gather()
 	if err != nil {
 		t.Fatal(err)

@@ -23,6 +23,11 @@ type StoreOptions struct {
 	// succeed ("" otherwise), exposed as ehpc_serverless_job_failure_class.
 	// The caller owns the classes (analytics); nil: the family emits nothing.
 	Classifier func(*client.JobInfo) string
+	// AggregateOnly leaves out every series of one job (all per-job
+	// families, and the array jobs' sub-task counts) and exposes instead the
+	// jobs and container groups counted by cluster, queue, user and state:
+	// for fleets too large to pay for a series per job.
+	AggregateOnly bool
 }
 
 // tagLabels are the allowlisted tag keys and the label names they become.
@@ -76,7 +81,7 @@ func newRenderer(o StoreOptions) (*renderer, error) {
 	r := &renderer{owned: make(map[string]bool, len(table))}
 	for i := range table {
 		f := &table[i]
-		if !selected(f.name, allow, deny) {
+		if !selected(f.name, allow, deny) || !f.inMode(o.AggregateOnly) {
 			continue
 		}
 		ef := enabledFamily{

@@ -168,3 +168,46 @@ func TestCompactKeepsWhatAFailureNeeds(t *testing.T) {
 		}
 	}
 }
+
+// aggregateSnapshots are jobs of two owners: the sample answer (Running),
+// the rich failed job, a finished one of the sample's owner, and a job never
+// described, which has no state to count.
+func aggregateSnapshots(t *testing.T) []*JobSnapshot {
+	done := seedSnapshot(t)
+	done.Key.JobID, done.Class = "6", ClassFrozen
+	info := *done.Info
+	info.State = client.JobStateSucceeded
+	info.ContainerGroups = []client.ContainerGroup{{ContainerGroupID: "eci-done", Status: "Succeeded"}}
+	done.Info = &info
+	return []*JobSnapshot{seedSnapshot(t), done, compactSnapshot(), job("never", nil)}
+}
+
+// TestAggregateGolden pins the aggregate-only exposition (metrics.per_job:
+// false): counts by owner and state, the exporter's job counts, and not one
+// series of a single job.
+func TestAggregateGolden(t *testing.T) {
+	got := exposition(t, newTestStore(t, StoreOptions{AggregateOnly: true, Classifier: testClassify}, aggregateSnapshots(t)...))
+	checkGolden(t, "aggregate.golden.prom", got)
+	for _, l := range strings.Split(got, "\n") {
+		if strings.Contains(l, "job_id=") {
+			t.Errorf("a per-job series in the aggregate-only exposition:\n  %s", l)
+		}
+	}
+	for _, line := range []string{
+		`ehpc_serverless_jobs{cluster_id="ehpc-hz-FYUr32****",queue="comp",user="testuser",state="Running"} 1`,
+		`ehpc_serverless_jobs{cluster_id="ehpc-hz-FYUr32****",queue="comp",user="testuser",state="Succeeded"} 1`,
+		`ehpc_serverless_jobs{cluster_id="ehpc-hz-FYUr32****",queue="comp",user="testuser",state="Failed"} 0`,
+		`ehpc_serverless_jobs{cluster_id="ehpc-sh-rich",queue="q",user="u",state="Failed"} 1`,
+		`ehpc_serverless_container_groups{cluster_id="ehpc-hz-FYUr32****",queue="comp",user="testuser",status="Running"} 1`,
+		`ehpc_serverless_container_groups{cluster_id="ehpc-hz-FYUr32****",queue="comp",user="testuser",status="Succeeded"} 1`,
+		`ehpc_serverless_container_groups{cluster_id="ehpc-sh-rich",queue="q",user="u",status="Failed"} 1`,
+		`ehpc_serverless_exporter_jobs_tracked{cluster_id="c",source="static"} 1`,
+	} {
+		if !strings.Contains(got, line+"\n") {
+			t.Errorf("missing line\n  %s", line)
+		}
+	}
+	if strings.Contains(got, "ehpc_serverless_array_tasks_by_state") {
+		t.Error("sub-task counts of each array job in the aggregate-only exposition")
+	}
+}

@@ -107,6 +107,9 @@ type Metrics struct {
 	TagLabels []string `yaml:"tag_labels"`
 	Allow     []string `yaml:"allow"`
 	Deny      []string `yaml:"deny"`
+	// PerJob false exposes job and container group counts instead of the
+	// series of every job.
+	PerJob bool `yaml:"per_job"`
 }
 
 // Defaults, as documented in config.example.yml. Those of the API client
@@ -142,6 +145,7 @@ func DefaultConfig() *Config {
 			MaxResponseBytes:  DefaultMaxResponseBytes,
 		},
 		Credentials: defaultCredentials(),
+		Metrics:     Metrics{PerJob: true},
 		Analytics:   Analytics{Labels: []string{string(analytics.LabelQueue), string(analytics.LabelUser)}},
 	}
 }

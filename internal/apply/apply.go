@@ -150,10 +150,11 @@ func prepare(cfg *config.Config, o Options) (*plan, error) {
 		return nil, fmt.Errorf("analytics: %w", err)
 	}
 	metrics, err := collector.PrepareOptions(collector.StoreOptions{
-		TagLabels:  cfg.Metrics.TagLabels,
-		Allow:      cfg.Metrics.Allow,
-		Deny:       cfg.Metrics.Deny,
-		Classifier: failureClass(cls),
+		TagLabels:     cfg.Metrics.TagLabels,
+		Allow:         cfg.Metrics.Allow,
+		Deny:          cfg.Metrics.Deny,
+		Classifier:    failureClass(cls),
+		AggregateOnly: !cfg.Metrics.PerJob,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)

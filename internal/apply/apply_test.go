@@ -213,3 +213,25 @@ func TestFailureClassFollowsTheConfig(t *testing.T) {
 		t.Errorf("after the reload without the site's class:\n%s", out)
 	}
 }
+
+// TestPerJobSwitchesOnReload: metrics.per_job false shows counts and no
+// series of a single job; a reload back shows the jobs again.
+func TestPerJobSwitchesOnReload(t *testing.T) {
+	app, err := Start(configOf(t, `["1"]`, "metrics:\n  per_job: false\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Store().Set(&collector.JobSnapshot{Key: collector.JobKey{ClusterID: "c", JobID: "1"}, Class: collector.ClassActive,
+		Info: &client.JobInfo{JobID: "1", State: client.JobStateRunning, Queue: "q", User: "u"}})
+	out := exposition(t, app.Store())
+	if strings.Contains(out, "job_id=") || !strings.Contains(out, `ehpc_serverless_jobs{cluster_id="c",queue="q",user="u",state="Running"} 1`) {
+		t.Errorf("aggregate-only exposition:\n%s", out)
+	}
+	if err := app.Apply(configOf(t, `["1"]`, "")); err != nil {
+		t.Fatal(err)
+	}
+	out = exposition(t, app.Store())
+	if !strings.Contains(out, `ehpc_serverless_job_state{cluster_id="c",job_id="1",state="Running"} 1`) || strings.Contains(out, "ehpc_serverless_jobs{") {
+		t.Errorf("after the reload to per-job series:\n%s", out)
+	}
+}

@@ -1,0 +1,75 @@
+package collector
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
+)
+
+// aggregateFamilies are what StoreOptions.AggregateOnly shows instead of the
+// per-job series: how many jobs and container groups are in which state, per
+// cluster, queue and user. Their series grow with the organisation, not with
+// the number of jobs.
+func aggregateFamilies() []family {
+	return []family{
+		{
+			name:   "ehpc_serverless_jobs",
+			help:   "Tracked jobs whose state is known, by cluster, queue, user and state (every documented state for each cluster, queue and user, 0 when none; exposed instead of the per-job series when metrics.per_job is false).",
+			labels: []string{"cluster_id", "queue", "user", "state"},
+			scope:  scopeAggregate,
+			agg: func(jobs []*rendered, w *sampleWriter) {
+				countByOwner(jobs, w, client.JobStates, func(j *client.JobInfo, add func(string)) {
+					add(j.State.String())
+				})
+			},
+		},
+		{
+			name:   "ehpc_serverless_container_groups",
+			help:   "Container groups of the tracked jobs by cluster, queue, user and status (every documented status for each cluster, queue and user, 0 when none; exposed instead of the per-job series when metrics.per_job is false).",
+			labels: []string{"cluster_id", "queue", "user", "status"},
+			scope:  scopeAggregate,
+			agg: func(jobs []*rendered, w *sampleWriter) {
+				countByOwner(jobs, w, client.GroupStatuses, func(j *client.JobInfo, add func(string)) {
+					eachGroup(j, func(g *client.ContainerGroup) { add(g.Status.String()) })
+				})
+			},
+		},
+	}
+}
+
+// countByOwner writes, for every cluster, queue and user that has a described
+// job, how many values of each kind its jobs give (each calls add once per
+// value): every known value, 0 when none, then the others in sorted order.
+func countByOwner(jobs []*rendered, w *sampleWriter, known []string, values func(j *client.JobInfo, add func(string))) {
+	type owner struct{ cluster, queue, user string }
+	counts := map[owner]map[string]int{}
+	for _, rd := range jobs {
+		j := rd.snap.Info
+		if j == nil {
+			continue
+		}
+		o := owner{rd.snap.Key.ClusterID, j.Queue.String(), j.User.String()}
+		c := counts[o]
+		if c == nil {
+			c = make(map[string]int, len(known))
+			counts[o] = c
+		}
+		values(j, func(v string) {
+			if v != "" {
+				c[v]++
+			}
+		})
+	}
+	owners := make([]owner, 0, len(counts))
+	for o := range counts {
+		owners = append(owners, o)
+	}
+	slices.SortFunc(owners, func(a, b owner) int {
+		return cmp.Or(strings.Compare(a.cluster, b.cluster), strings.Compare(a.queue, b.queue), strings.Compare(a.user, b.user))
+	})
+	for _, o := range owners {
+		w.counts(known, counts[o], o.cluster, o.queue, o.user)
+	}
+}
