@@ -20,7 +20,7 @@ var (
 // WriteTo writes the text exposition of every job family to w.
 func (s *Store) WriteTo(w io.Writer) (int64, error) {
 	if bw, ok := w.(*bufio.Writer); ok {
-		n, _, err := s.writeExposition(bw)
+		n, _, err := s.writeExposition(bw, nil)
 		if err == nil {
 			err = bw.Flush()
 		}
@@ -28,7 +28,7 @@ func (s *Store) WriteTo(w io.Writer) (int64, error) {
 	}
 	bw := bufioPool.Get().(*bufio.Writer)
 	bw.Reset(w)
-	n, _, err := s.writeExposition(bw)
+	n, _, err := s.writeExposition(bw, nil)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -37,10 +37,10 @@ func (s *Store) WriteTo(w io.Writer) (int64, error) {
 	return n, err
 }
 
-// writeExposition writes the job families to bw (without flushing it) and
-// returns the renderer whose families were written, so the caller can tell
-// which family names the store owns in this very scrape.
-func (s *Store) writeExposition(bw *bufio.Writer) (int64, *renderer, error) {
+// writeExposition writes the job families sel has to bw (without flushing
+// it) and returns the renderer whose families were written, so the caller
+// can tell which family names the store owns in this very scrape.
+func (s *Store) writeExposition(bw *bufio.Writer, sel *selection) (int64, *renderer, error) {
 	vp := viewPool.Get().(*[]*rendered)
 	jobs, r := s.view((*vp)[:0])
 	defer func() {
@@ -57,6 +57,9 @@ func (s *Store) writeExposition(bw *bufio.Writer) (int64, *renderer, error) {
 	}
 	for i := range r.families {
 		f := &r.families[i]
+		if !sel.has(f.name) {
+			continue
+		}
 		if f.agg != nil {
 			if err := writeAggregate(f, jobs, write); err != nil {
 				return total, r, err
