@@ -39,13 +39,16 @@ type family struct {
 	gen func(s *JobSnapshot, w *sampleWriter)
 	// agg writes samples derived from the whole store. It runs on every scrape,
 	// so it must stay a cheap count over the jobs.
-	agg func(jobs []*rendered, w *sampleWriter)
+	agg func(v *scrapeView, w *sampleWriter)
 	// notCompact marks a per-job row that compact (finished) jobs do not
 	// carry: what a job holds or does only while it runs (allocation,
 	// readiness, priority), and the times of its groups and containers, which
 	// the job's own start and end bound. What a person looking into a failure
 	// needs stays.
 	notCompact bool
+	// withCap marks a row that says something only under a series cap
+	// (StoreOptions.MaxSeries); without one it is not in the renderer.
+	withCap bool
 	// scope says in which mode (StoreOptions.AggregateOnly) a row is exposed.
 	scope scope
 }

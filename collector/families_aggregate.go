@@ -19,8 +19,8 @@ func aggregateFamilies() []family {
 			help:   "Tracked jobs whose state is known, by cluster, queue, user and state (every documented state for each cluster, queue and user, 0 when none; exposed instead of the per-job series when metrics.per_job is false).",
 			labels: []string{"cluster_id", "queue", "user", "state"},
 			scope:  scopeAggregate,
-			agg: func(jobs []*rendered, w *sampleWriter) {
-				countByOwner(jobs, w, client.JobStates, func(j *client.JobInfo, add func(string)) {
+			agg: func(v *scrapeView, w *sampleWriter) {
+				countByOwner(v.jobs, w, client.JobStates, func(j *client.JobInfo, add func(string)) {
 					add(j.State.String())
 				})
 			},
@@ -30,8 +30,8 @@ func aggregateFamilies() []family {
 			help:   "Container groups of the tracked jobs by cluster, queue, user and status (every documented status for each cluster, queue and user, 0 when none; exposed instead of the per-job series when metrics.per_job is false).",
 			labels: []string{"cluster_id", "queue", "user", "status"},
 			scope:  scopeAggregate,
-			agg: func(jobs []*rendered, w *sampleWriter) {
-				countByOwner(jobs, w, client.GroupStatuses, func(j *client.JobInfo, add func(string)) {
+			agg: func(v *scrapeView, w *sampleWriter) {
+				countByOwner(v.jobs, w, client.GroupStatuses, func(j *client.JobInfo, add func(string)) {
 					eachGroup(j, func(g *client.ContainerGroup) { add(g.Status.String()) })
 				})
 			},

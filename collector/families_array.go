@@ -24,7 +24,8 @@ func arrayFamilies() []family {
 // A map, not runs of the sorted jobs: an id such as "10_1_2" (array "10_1")
 // sorts between sub-tasks of "10", and a series written twice would break
 // the scrape.
-func countArrayTasks(jobs []*rendered, w *sampleWriter) {
+func countArrayTasks(v *scrapeView, w *sampleWriter) {
+	jobs := v.jobs
 	type key struct{ cluster, array string }
 	counts := map[key]map[string]int{}
 	var order []key

@@ -74,7 +74,7 @@ func TestFamiliesDocumented(t *testing.T) {
 // and checks each sample carries exactly the labels its row declares, in order.
 func TestSampleLabelsMatchTable(t *testing.T) {
 	for _, aggregate := range []bool{false, true} {
-		s := newTestStore(t, StoreOptions{TagLabels: []string{"app", "team"}, Classifier: testClassify, AggregateOnly: aggregate}, richSnapshot(), seedSnapshot(t))
+		s := newTestStore(t, StoreOptions{TagLabels: []string{"app", "team"}, Classifier: testClassify, AggregateOnly: aggregate, MaxSeries: 1 << 30}, richSnapshot(), seedSnapshot(t))
 		checkSampleLabels(t, s)
 	}
 }

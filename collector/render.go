@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"sync"
@@ -28,6 +29,11 @@ type StoreOptions struct {
 	// jobs and container groups counted by cluster, queue, user and state:
 	// for fleets too large to pay for a series per job.
 	AggregateOnly bool
+	// MaxSeries caps the series of jobs in one answer (0: no cap). Beyond
+	// it, whole jobs are left out: finished ones first, those that ended
+	// longest ago first, then active ones, the most recently submitted
+	// first. The store-wide counts still count every job.
+	MaxSeries int
 }
 
 // tagLabels are the allowlisted tag keys and the label names they become.
@@ -39,9 +45,10 @@ type tagLabels struct {
 // renderer is the enabled part of the family table for one StoreOptions,
 // prepared for writing. It never changes once built.
 type renderer struct {
-	families []enabledFamily
-	perJob   int // how many families are rendered per job (those with gen)
-	owned    map[string]bool
+	families  []enabledFamily
+	perJob    int // how many families are rendered per job (those with gen)
+	owned     map[string]bool
+	maxSeries int
 }
 
 type enabledFamily struct {
@@ -58,6 +65,8 @@ type rendered struct {
 	r    *renderer
 	buf  []byte
 	offs []uint32
+	// series is how many samples buf holds, for metrics.max_series.
+	series int
 }
 
 func (rd *rendered) fragment(slot int) []byte {
@@ -65,6 +74,9 @@ func (rd *rendered) fragment(slot int) []byte {
 }
 
 func newRenderer(o StoreOptions) (*renderer, error) {
+	if o.MaxSeries < 0 {
+		return nil, fmt.Errorf("series cap: %d is negative (0 means no cap)", o.MaxSeries)
+	}
 	tags, err := compileTagLabels(o.TagLabels)
 	if err != nil {
 		return nil, err
@@ -78,10 +90,10 @@ func newRenderer(o StoreOptions) (*renderer, error) {
 		return nil, err
 	}
 	table := familyTable(tags, o.Classifier)
-	r := &renderer{owned: make(map[string]bool, len(table))}
+	r := &renderer{owned: make(map[string]bool, len(table)), maxSeries: o.MaxSeries}
 	for i := range table {
 		f := &table[i]
-		if !selected(f.name, allow, deny) || !f.inMode(o.AggregateOnly) {
+		if !selected(f.name, allow, deny) || !f.inMode(o.AggregateOnly) || f.withCap && o.MaxSeries == 0 {
 			continue
 		}
 		ef := enabledFamily{
@@ -155,6 +167,8 @@ func compileTagLabels(keys []string) (tagLabels, error) {
 	return t, nil
 }
 
+var newline = []byte{'\n'}
+
 // scratch is reused between renders so a render allocates only its result.
 type scratch struct {
 	w sampleWriter
@@ -194,6 +208,7 @@ func (r *renderer) render(s *JobSnapshot) *rendered {
 		// An exact-size copy: tens of thousands of these stay in memory, and
 		// the scratch buffer's spare capacity would double that.
 		rd.buf = append([]byte(nil), w.buf...)
+		rd.series = bytes.Count(rd.buf, newline)
 	}
 	w.name, w.labels = "", nil
 	if cap(w.buf) <= 1<<20 { // a giant job must not pin its buffer forever

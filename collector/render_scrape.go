@@ -49,6 +49,9 @@ func (s *Store) writeExposition(bw *bufio.Writer, sel *selection) (int64, *rende
 		viewPool.Put(vp)
 	}()
 
+	shown, dropped := capSeries(jobs, r.maxSeries)
+	v := scrapeView{jobs: jobs, dropped: dropped}
+
 	var total int64
 	write := func(b []byte) error {
 		n, err := bw.Write(b)
@@ -61,7 +64,7 @@ func (s *Store) writeExposition(bw *bufio.Writer, sel *selection) (int64, *rende
 			continue
 		}
 		if f.agg != nil {
-			if err := writeAggregate(f, jobs, write); err != nil {
+			if err := writeAggregate(f, &v, write); err != nil {
 				return total, r, err
 			}
 			continue
@@ -69,7 +72,7 @@ func (s *Store) writeExposition(bw *bufio.Writer, sel *selection) (int64, *rende
 		// Empty families get no header: a HELP/TYPE pair with no samples
 		// is noise, and parsers drop it anyway.
 		wroteHeader := false
-		for _, rd := range jobs {
+		for _, rd := range shown {
 			frag := rd.fragment(f.slot)
 			if len(frag) == 0 {
 				continue
@@ -88,11 +91,11 @@ func (s *Store) writeExposition(bw *bufio.Writer, sel *selection) (int64, *rende
 	return total, r, nil
 }
 
-func writeAggregate(f *enabledFamily, jobs []*rendered, write func([]byte) error) error {
+func writeAggregate(f *enabledFamily, v *scrapeView, write func([]byte) error) error {
 	w := aggregPool.Get().(*sampleWriter)
 	defer aggregPool.Put(w)
 	w.buf, w.prefix, w.name, w.labels = w.buf[:0], nil, f.name, f.tokens
-	f.agg(jobs, w)
+	f.agg(v, w)
 	if len(w.buf) == 0 {
 		return nil
 	}

@@ -110,6 +110,8 @@ type Metrics struct {
 	// PerJob false exposes job and container group counts instead of the
 	// series of every job.
 	PerJob bool `yaml:"per_job"`
+	// MaxSeries caps the series of jobs on /metrics; 0 is no cap.
+	MaxSeries int `yaml:"max_series"`
 }
 
 // Defaults, as documented in config.example.yml. Those of the API client

@@ -155,6 +155,7 @@ func prepare(cfg *config.Config, o Options) (*plan, error) {
 		Deny:          cfg.Metrics.Deny,
 		Classifier:    failureClass(cls),
 		AggregateOnly: !cfg.Metrics.PerJob,
+		MaxSeries:     cfg.Metrics.MaxSeries,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)

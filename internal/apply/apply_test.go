@@ -129,6 +129,11 @@ func TestCheckRefusesWhatStartRefuses(t *testing.T) {
 			cfg.Clusters[0].Credentials.Type = client.CredentialCredentialsURI
 			return cfg
 		}, Options{}, "cluster c: credentials: credentials URI"},
+		{"a negative series cap that skipped validation", func(t *testing.T) *config.Config {
+			cfg := configOf(t, `["1"]`, "")
+			cfg.Metrics.MaxSeries = -1
+			return cfg
+		}, Options{}, "metrics: series cap: -1 is negative"},
 		{"shard outside the shards", func(t *testing.T) *config.Config {
 			return configOf(t, `["1"]`, "")
 		}, Options{Shard: 2, TotalShards: 2}, "poller: shard must be in [0, 2)"},
