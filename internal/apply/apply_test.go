@@ -83,7 +83,7 @@ func TestApplyRefusedByTheStoreChangesNothing(t *testing.T) {
 	}
 	before := exposition(t, app.Store())
 
-	err = app.Apply(configOf(t, `["1", "2", "3"]`, "metrics:\n  tag_labels: [a-b, a_b]\n"))
+	err = app.Apply(configOf(t, `["1", "2", "3"]`, "metrics:\n  per_job: false\n  max_series: 1\n  tag_labels: [a-b, a_b]\n"))
 	if err == nil {
 		t.Fatal("a tag label collision was applied")
 	}
