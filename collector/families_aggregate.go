@@ -20,9 +20,7 @@ func aggregateFamilies() []family {
 			labels: []string{"cluster_id", "queue", "user", "state"},
 			scope:  scopeAggregate,
 			agg: func(v *scrapeView, w *sampleWriter) {
-				countByOwner(v.jobs, w, client.JobStates, func(j *client.JobInfo, add func(string)) {
-					add(j.State.String())
-				})
+				countByOwner(v.jobs, w, client.JobStates, countJobState)
 			},
 		},
 		{
@@ -31,18 +29,32 @@ func aggregateFamilies() []family {
 			labels: []string{"cluster_id", "queue", "user", "status"},
 			scope:  scopeAggregate,
 			agg: func(v *scrapeView, w *sampleWriter) {
-				countByOwner(v.jobs, w, client.GroupStatuses, func(j *client.JobInfo, add func(string)) {
-					eachGroup(j, func(g *client.ContainerGroup) { add(g.Status.String()) })
-				})
+				countByOwner(v.jobs, w, client.GroupStatuses, countGroupStatuses)
 			},
 		},
 	}
 }
 
+func countJobState(j *client.JobInfo, c map[string]int) {
+	if st := j.State.String(); st != "" {
+		c[st]++
+	}
+}
+
+func countGroupStatuses(j *client.JobInfo, c map[string]int) {
+	eachGroup(j, func(g *client.ContainerGroup) {
+		if st := g.Status.String(); st != "" {
+			c[st]++
+		}
+	})
+}
+
 // countByOwner writes, for every cluster, queue and user that has a described
-// job, how many values of each kind its jobs give (each calls add once per
-// value): every known value, 0 when none, then the others in sorted order.
-func countByOwner(jobs []*rendered, w *sampleWriter, known []string, values func(j *client.JobInfo, add func(string))) {
+// job, how many values of each kind its jobs give (count adds them to c):
+// every known value, 0 when none, then the others in sorted order. count is
+// a plain function, not a closure, so that a scrape of 100,000 jobs does not
+// allocate once per job.
+func countByOwner(jobs []*rendered, w *sampleWriter, known []string, count func(j *client.JobInfo, c map[string]int)) {
 	type owner struct{ cluster, queue, user string }
 	counts := map[owner]map[string]int{}
 	for _, rd := range jobs {
@@ -56,11 +68,7 @@ func countByOwner(jobs []*rendered, w *sampleWriter, known []string, values func
 			c = make(map[string]int, len(known))
 			counts[o] = c
 		}
-		values(j, func(v string) {
-			if v != "" {
-				c[v]++
-			}
-		})
+		count(j, c)
 	}
 	owners := make([]owner, 0, len(counts))
 	for o := range counts {

@@ -56,7 +56,7 @@ func generatedStore(tb testing.TB, n int, opts collector.StoreOptions) *collecto
 }
 
 // BenchmarkScrapeGenerated10k times /metrics over 10,000 generated jobs
-// (500 running).
+// (500 running), with the default settings.
 func BenchmarkScrapeGenerated10k(b *testing.B) {
-	collector.BenchScrapes(b, generatedStore(b, 10000, collector.StoreOptions{}))
+	collector.BenchScrapes(b, generatedStore(b, 10000, defaultStoreOptions(b)))
 }

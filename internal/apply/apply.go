@@ -191,14 +191,9 @@ func prepare(cfg *config.Config, o Options) (*plan, error) {
 }
 
 // failureClass is what the store's ehpc_serverless_job_failure_class shows:
-// the class analytics counts a job under, for the jobs that did not succeed.
+// the class analytics counts a failed job under.
 func failureClass(cls *analytics.Classifier) func(*client.JobInfo) string {
-	return func(j *client.JobInfo) string {
-		if c := cls.Job(j); c != analytics.ClassNone {
-			return string(c)
-		}
-		return ""
-	}
+	return func(j *client.JobInfo) string { return string(cls.Failure(j)) }
 }
 
 // checkPoller runs the poller's own checks of the plan's options and specs:
