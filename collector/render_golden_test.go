@@ -115,12 +115,19 @@ func TestCompactGolden(t *testing.T) {
 // and drops, against the same job one round earlier (final), which keeps
 // everything.
 func TestCompactKeepsWhatAFailureNeeds(t *testing.T) {
-	frozen := compactSnapshot()
 	final := compactSnapshot()
 	final.Class = ClassFinal
 	opts := StoreOptions{TagLabels: []string{"app"}, Classifier: testClassify}
 	full := exposition(t, newTestStore(t, opts, final))
-	compact := exposition(t, newTestStore(t, opts, frozen))
+	for _, class := range []Class{ClassFrozen, ClassBacklog} {
+		s := compactSnapshot()
+		s.Class = class
+		checkCompact(t, full, exposition(t, newTestStore(t, opts, s)))
+	}
+}
+
+func checkCompact(t *testing.T, full, compact string) {
+	t.Helper()
 	const (
 		job  = `cluster_id="ehpc-sh-rich",job_id="10_3"`
 		grp  = job + `,container_group_id="eci-rich"`
