@@ -193,7 +193,7 @@ func TestHandlerSelection(t *testing.T) {
 	}
 	for _, tc := range []struct{ query, want string }{
 		{"collect[]=", "collect[] list: entry 1 is empty"},
-		{"collect[]=ehpc_serverless_job_state&exclude[]=go_(", `exclude[] list: entry 1 "go_(" is not a valid RE2 expression`},
+		{"collect[]=ehpc_serverless_job_state&exclude[]=go_(", `exclude[] list: entry 1 "go_(" is not a valid RE2 expression: error parsing regexp: missing closing ): ` + "`go_(`"},
 	} {
 		resp, body := getQuery(t, h, tc.query, "")
 		if resp.StatusCode != http.StatusBadRequest {

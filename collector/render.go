@@ -139,6 +139,10 @@ func compilePatterns(list string, pats []string) ([]*regexp.Regexp, error) {
 		}
 		re, err := regexp.Compile("^(?:" + p + ")$")
 		if err != nil {
+			// The anchors are ours: explain the error in the entry's own text.
+			if _, own := regexp.Compile(p); own != nil {
+				err = own
+			}
 			return nil, fmt.Errorf("metric family %s list: entry %d %q is not a valid RE2 expression: %w", list, i+1, p, err)
 		}
 		res = append(res, re)
