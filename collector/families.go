@@ -42,9 +42,9 @@ type family struct {
 	agg func(v *scrapeView, w *sampleWriter)
 	// notCompact marks a per-job row that compact (finished) jobs do not
 	// carry: what a job holds or does only while it runs (allocation,
-	// readiness, priority), and the times of its groups and containers, which
+	// readiness, priority), and the times of its groups and containers that
 	// the job's own start and end bound. What a person looking into a failure
-	// needs stays.
+	// needs, the runbook's diagnoses included, stays.
 	notCompact bool
 	// withCap marks a row that says something only under a series cap
 	// (StoreOptions.MaxSeries); without one it is not in the renderer.

@@ -79,9 +79,9 @@ func containerFamilies() []family {
 		notCompact(containerTime("ehpc_serverless_container_started_timestamp_seconds",
 			"When the container's current state began, in Unix seconds.",
 			func(c *client.Container) client.Text { return c.CurrentState.StartTime })),
-		containerTime("ehpc_serverless_container_finished_timestamp_seconds",
+		notCompact(containerTime("ehpc_serverless_container_finished_timestamp_seconds",
 			"When the container finished, in Unix seconds, as the current state reports it.",
-			func(c *client.Container) client.Text { return c.CurrentState.FinishTime }),
+			func(c *client.Container) client.Text { return c.CurrentState.FinishTime })),
 		{
 			name:   "ehpc_serverless_container_last_terminated_exit_code",
 			help:   "Exit code of the container's previous run; present only when the previous state is Terminated.",
@@ -127,10 +127,10 @@ func containerFamilies() []family {
 			}),
 		},
 		{
-			name:       "ehpc_serverless_container_memory_bytes",
-			notCompact: true,
-			help:       "Memory requested by the container, in bytes (the API reports GiB).",
-			labels:     containerLabelNames,
+			// Compact jobs keep it: an OOM kill is diagnosed against it.
+			name:   "ehpc_serverless_container_memory_bytes",
+			help:   "Memory requested by the container, in bytes (the API reports GiB).",
+			labels: containerLabelNames,
 			gen: containerNumber(func(c *client.Container) (float64, bool) {
 				return float64(c.Memory) * bytesPerGiB, true
 			}),

@@ -147,7 +147,8 @@ func checkCompact(t *testing.T, full, compact string) {
 		`ehpc_serverless_container_exit_code{` + main + `} 137`,
 		`ehpc_serverless_container_restarts_total{` + main + `} 3`,
 		`ehpc_serverless_container_last_terminated_exit_code{` + main + `} 1`,
-		`ehpc_serverless_container_finished_timestamp_seconds{` + main + `} 1700000200`,
+		`ehpc_serverless_container_memory_bytes{` + main + `} 8589934592`,
+		`ehpc_serverless_container_group_failed_timestamp_seconds{` + grp + `} 1700000200`,
 	}
 	dropped := []string{
 		`ehpc_serverless_job_state{` + job + `,state="Running"} 0`,
@@ -158,6 +159,8 @@ func checkCompact(t *testing.T, full, compact string) {
 		`ehpc_serverless_container_group_cpu_cores{` + grp + `} 4`,
 		`ehpc_serverless_container_cpu_cores{` + main + `} 4`,
 		`ehpc_serverless_container_ready{` + main + `} 0`,
+		`ehpc_serverless_container_finished_timestamp_seconds{` + main + `} 1700000200`,
+		`ehpc_serverless_container_group_creation_timestamp_seconds{` + grp + `} 1700000000`,
 	}
 	for _, l := range append(kept, dropped...) {
 		if !strings.Contains(full, l+"\n") {
