@@ -17,6 +17,13 @@ var (
 	aggregPool = sync.Pool{New: func() any { return new(sampleWriter) }}
 )
 
+// scrapeView is what the store-wide rows of one scrape see: every job, and
+// how many series of each cluster's jobs metrics.max_series left out.
+type scrapeView struct {
+	jobs    []*rendered
+	dropped map[string]int
+}
+
 // WriteTo writes the text exposition of every job family to w.
 func (s *Store) WriteTo(w io.Writer) (int64, error) {
 	if bw, ok := w.(*bufio.Writer); ok {

@@ -7,13 +7,6 @@ import (
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
-// scrapeView is what the store-wide rows of one scrape see: every job, and
-// how many series of each cluster's jobs metrics.max_series left out.
-type scrapeView struct {
-	jobs    []*rendered
-	dropped map[string]int
-}
-
 // capSeries returns the jobs whose series are written when the jobs' series
 // must stay within limit (0: no limit), in their key order, and how many
 // series of each cluster it left out. Whole jobs go, so that what is shown of a job is never
