@@ -133,6 +133,15 @@ func (c *Classifier) Job(info *client.JobInfo) Class {
 	return ClassUnknown
 }
 
+// Failure is Job for a job that did not succeed, and "" for one that
+// succeeded or has not finished: why it failed, if it did.
+func (c *Classifier) Failure(info *client.JobInfo) Class {
+	if cl := c.Job(info); cl != ClassNone {
+		return cl
+	}
+	return ""
+}
+
 // Termination classifies one end of a container's run (its current or
 // previous state, Terminated): the site's exit codes and reasons first, then
 // oom, then app_error for a non-zero exit, none for a clean one.

@@ -58,6 +58,13 @@ func TestJobClasses(t *testing.T) {
 		if got := c.Job(tc.info); got != tc.want {
 			t.Errorf("%s: class %q, want %q", tc.name, got, tc.want)
 		}
+		wantFailure := tc.want
+		if wantFailure == ClassNone {
+			wantFailure = ""
+		}
+		if got := c.Failure(tc.info); got != wantFailure {
+			t.Errorf("%s: failure %q, want %q", tc.name, got, wantFailure)
+		}
 	}
 	if got := c.Classes(); got[0] != "input_error" || got[1] != "license" || len(got) != 2+len(BuiltinClasses) {
 		t.Errorf("Classes() = %v", got)

@@ -34,6 +34,10 @@ var JobStates = []string{
 	JobStateSucceeded, JobStateCanceled, JobStateFailed,
 }
 
+// EventTypeWarning is the type of an ECI event that reports a problem (the
+// other type is Normal).
+const EventTypeWarning = "Warning"
+
 // JobStateClass groups job states by what they mean for a watcher.
 type JobStateClass int
 

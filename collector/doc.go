@@ -7,6 +7,11 @@
 // snapshot's samples once, when it is stored, so a scrape only concatenates
 // bytes and never calls the API or derives anything from its data.
 //
+// What a scrape costs Prometheus is bounded here too: a finished job that is
+// no longer described is rendered compact, StoreOptions.AggregateOnly
+// replaces the series of jobs by counts, StoreOptions.MaxSeries caps them,
+// and a scrape's collect[] / exclude[] picks families.
+//
 // The entry point is NewStore; Handler serves the store. The poller is the
 // store's only writer, through Set and Delete.
 package collector

@@ -14,6 +14,9 @@ func arrayFamilies() []family {
 		help:   "Tracked sub-tasks of an array job by state (with expand_array, every sub-task); every documented state is present for each array job (0 when none).",
 		labels: []string{"cluster_id", "array_job_id", "state"},
 		agg:    countArrayTasks,
+		// One set per array job: a series per job, which the aggregate-only
+		// mode is there to avoid.
+		scope: scopePerJob,
 	}}
 }
 
@@ -21,7 +24,8 @@ func arrayFamilies() []family {
 // A map, not runs of the sorted jobs: an id such as "10_1_2" (array "10_1")
 // sorts between sub-tasks of "10", and a series written twice would break
 // the scrape.
-func countArrayTasks(jobs []*rendered, w *sampleWriter) {
+func countArrayTasks(v *scrapeView, w *sampleWriter) {
+	jobs := v.jobs
 	type key struct{ cluster, array string }
 	counts := map[key]map[string]int{}
 	var order []key
@@ -40,19 +44,6 @@ func countArrayTasks(jobs []*rendered, w *sampleWriter) {
 	}
 	slices.SortFunc(order, func(x, y key) int { return compareKeys(JobKey{x.cluster, x.array}, JobKey{y.cluster, y.array}) })
 	for _, k := range order {
-		c := counts[k]
-		for _, st := range client.JobStates {
-			w.add(float64(c[st]), k.cluster, k.array, st)
-		}
-		var other []string
-		for st := range c {
-			if !slices.Contains(client.JobStates, st) {
-				other = append(other, st)
-			}
-		}
-		slices.Sort(other)
-		for _, st := range other {
-			w.add(float64(c[st]), k.cluster, k.array, st)
-		}
+		w.counts(client.JobStates, counts[k], k.cluster, k.array)
 	}
 }

@@ -29,9 +29,10 @@ func containerFamilies() []family {
 			}),
 		},
 		{
-			name:   "ehpc_serverless_container_ready",
-			help:   "Whether the container passes its readiness check: 1 ready, 0 not ready.",
-			labels: containerLabelNames,
+			name:       "ehpc_serverless_container_ready",
+			notCompact: true,
+			help:       "Whether the container passes its readiness check: 1 ready, 0 not ready.",
+			labels:     containerLabelNames,
 			gen: containerNumber(func(c *client.Container) (float64, bool) {
 				return boolValue(bool(c.Ready)), true
 			}),
@@ -75,12 +76,12 @@ func containerFamilies() []family {
 				return float64(st.Signal), st.State == client.ContainerStateTerminated && st.Signal != 0
 			}),
 		},
-		containerTime("ehpc_serverless_container_started_timestamp_seconds",
+		notCompact(containerTime("ehpc_serverless_container_started_timestamp_seconds",
 			"When the container's current state began, in Unix seconds.",
-			func(c *client.Container) client.Text { return c.CurrentState.StartTime }),
-		containerTime("ehpc_serverless_container_finished_timestamp_seconds",
+			func(c *client.Container) client.Text { return c.CurrentState.StartTime })),
+		notCompact(containerTime("ehpc_serverless_container_finished_timestamp_seconds",
 			"When the container finished, in Unix seconds, as the current state reports it.",
-			func(c *client.Container) client.Text { return c.CurrentState.FinishTime }),
+			func(c *client.Container) client.Text { return c.CurrentState.FinishTime })),
 		{
 			name:   "ehpc_serverless_container_last_terminated_exit_code",
 			help:   "Exit code of the container's previous run; present only when the previous state is Terminated.",
@@ -117,14 +118,16 @@ func containerFamilies() []family {
 			}),
 		},
 		{
-			name:   "ehpc_serverless_container_cpu_cores",
-			help:   "CPU cores requested by the container.",
-			labels: containerLabelNames,
+			name:       "ehpc_serverless_container_cpu_cores",
+			notCompact: true,
+			help:       "CPU cores requested by the container.",
+			labels:     containerLabelNames,
 			gen: containerNumber(func(c *client.Container) (float64, bool) {
 				return float64(c.Cpu), true
 			}),
 		},
 		{
+			// Compact jobs keep it: an OOM kill is diagnosed against it.
 			name:   "ehpc_serverless_container_memory_bytes",
 			help:   "Memory requested by the container, in bytes (the API reports GiB).",
 			labels: containerLabelNames,
@@ -133,9 +136,10 @@ func containerFamilies() []family {
 			}),
 		},
 		{
-			name:   "ehpc_serverless_container_gpus",
-			help:   "GPUs requested by the container.",
-			labels: containerLabelNames,
+			name:       "ehpc_serverless_container_gpus",
+			notCompact: true,
+			help:       "GPUs requested by the container.",
+			labels:     containerLabelNames,
 			gen: containerNumber(func(c *client.Container) (float64, bool) {
 				return float64(c.Gpu), true
 			}),

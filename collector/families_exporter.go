@@ -42,16 +42,25 @@ func exporterFamilies() []family {
 			name:   "ehpc_serverless_exporter_jobs_tracked",
 			help:   "Jobs the exporter currently tracks, by how they were found (static: configured ids; discovered: ListServerlessJobs).",
 			labels: []string{"cluster_id", "source"},
-			agg: func(jobs []*rendered, w *sampleWriter) {
-				countPerCluster(jobs, w, Sources, sourceOfJob)
+			agg: func(v *scrapeView, w *sampleWriter) {
+				countPerCluster(v.jobs, w, Sources, sourceOfJob)
+			},
+		},
+		{
+			name:    "ehpc_serverless_exporter_series_dropped",
+			help:    "Series of the cluster's jobs left out of this answer because the jobs' series exceed metrics.max_series (finished jobs first, the oldest first); absent when there is no cap.",
+			labels:  []string{"cluster_id"},
+			withCap: true,
+			agg: func(v *scrapeView, w *sampleWriter) {
+				eachCluster(v.jobs, func(cluster string) { w.add(float64(v.dropped[cluster]), cluster) })
 			},
 		},
 		{
 			name:   "ehpc_serverless_exporter_jobs_by_poll_class",
 			help:   "Tracked jobs by polling class (active: described every cycle; final: described once more after finishing; frozen: no longer described).",
 			labels: []string{"cluster_id", "class"},
-			agg: func(jobs []*rendered, w *sampleWriter) {
-				countPerCluster(jobs, w, Classes, classOfJob)
+			agg: func(v *scrapeView, w *sampleWriter) {
+				countPerCluster(v.jobs, w, Classes, classOfJob)
 			},
 		},
 	}
@@ -87,5 +96,15 @@ func countPerCluster[V ~string](jobs []*rendered, w *sampleWriter, known []V, at
 			w.add(float64(c.n), cluster, string(c.value))
 		}
 		start = end
+	}
+}
+
+// eachCluster calls fn once for every cluster of jobs, which are sorted by
+// cluster.
+func eachCluster(jobs []*rendered, fn func(cluster string)) {
+	for i, rd := range jobs {
+		if c := rd.snap.Key.ClusterID; i == 0 || c != jobs[i-1].snap.Key.ClusterID {
+			fn(c)
+		}
 	}
 }

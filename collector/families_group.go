@@ -35,30 +35,32 @@ func groupFamilies(tags tagLabels) []family {
 				})
 			},
 		},
-		groupNumber("ehpc_serverless_container_group_cpu_cores",
+		notCompact(groupNumber("ehpc_serverless_container_group_cpu_cores",
 			"CPU cores allocated to the container group.",
-			func(g *client.ContainerGroup) (float64, bool) { return float64(g.Cpu), true }),
-		groupNumber("ehpc_serverless_container_group_memory_bytes",
+			func(g *client.ContainerGroup) (float64, bool) { return float64(g.Cpu), true })),
+		notCompact(groupNumber("ehpc_serverless_container_group_memory_bytes",
 			"Memory allocated to the container group, in bytes (the API reports GiB).",
-			func(g *client.ContainerGroup) (float64, bool) { return float64(g.Memory) * bytesPerGiB, true }),
-		groupNumber("ehpc_serverless_container_group_ephemeral_storage_bytes",
+			func(g *client.ContainerGroup) (float64, bool) { return float64(g.Memory) * bytesPerGiB, true })),
+		notCompact(groupNumber("ehpc_serverless_container_group_ephemeral_storage_bytes",
 			"Ephemeral storage of the container group, in bytes (the API reports GiB).",
-			func(g *client.ContainerGroup) (float64, bool) { return float64(g.EphemeralStorage) * bytesPerGiB, true }),
+			func(g *client.ContainerGroup) (float64, bool) { return float64(g.EphemeralStorage) * bytesPerGiB, true })),
 		groupNumber("ehpc_serverless_container_group_spot_price_limit",
 			"Highest hourly price accepted for a spot container group (0 when the strategy follows the market price). Absent for groups that are not spot instances.",
 			func(g *client.ContainerGroup) (float64, bool) {
 				st := g.SpotStrategy.String()
 				return float64(g.SpotPriceLimit), st != "" && st != client.SpotNoSpot
 			}),
-		groupNumber("ehpc_serverless_container_group_discount",
-			"Discount applied to the container group's price, as the API reports it.",
-			func(g *client.ContainerGroup) (float64, bool) { return float64(g.Discount), true }),
-		groupTime("ehpc_serverless_container_group_creation_timestamp_seconds",
+		notCompact(groupNumber("ehpc_serverless_container_group_discount",
+			"Discount applied to the container group's price, as the API reports it; absent when the API leaves it at 0.",
+			// 0 is how the API answers when it has no discount to report; a
+			// constant 0 on every group would say nothing.
+			func(g *client.ContainerGroup) (float64, bool) { return float64(g.Discount), g.Discount != 0 })),
+		notCompact(groupTime("ehpc_serverless_container_group_creation_timestamp_seconds",
 			"When the container group was created, in Unix seconds.",
-			func(g *client.ContainerGroup) client.Text { return g.CreationTime }),
-		groupTime("ehpc_serverless_container_group_succeeded_timestamp_seconds",
+			func(g *client.ContainerGroup) client.Text { return g.CreationTime })),
+		notCompact(groupTime("ehpc_serverless_container_group_succeeded_timestamp_seconds",
 			"When the container group succeeded, in Unix seconds; absent unless it did.",
-			func(g *client.ContainerGroup) client.Text { return g.SucceededTime }),
+			func(g *client.ContainerGroup) client.Text { return g.SucceededTime })),
 		groupTime("ehpc_serverless_container_group_failed_timestamp_seconds",
 			"When the container group failed, in Unix seconds; absent unless it did.",
 			func(g *client.ContainerGroup) client.Text { return g.FailedTime }),
@@ -71,7 +73,7 @@ func groupFamilies(tags tagLabels) []family {
 			labels: withLabels(groupLabelNames, "event_type", "reason"),
 			gen: func(s *JobSnapshot, w *sampleWriter) {
 				eachGroup(s.Info, func(g *client.ContainerGroup) {
-					eachEventKind(g.Events, func(first int) {
+					eachEventKind(g.Events, w.compact, func(first int) {
 						var sum int64
 						for _, e := range g.Events[first:] {
 							if sameKind(&e, &g.Events[first]) {
@@ -90,7 +92,7 @@ func groupFamilies(tags tagLabels) []family {
 			labels: withLabels(groupLabelNames, "event_type", "reason"),
 			gen: func(s *JobSnapshot, w *sampleWriter) {
 				eachGroup(s.Info, func(g *client.ContainerGroup) {
-					eachEventKind(g.Events, func(first int) {
+					eachEventKind(g.Events, w.compact, func(first int) {
 						var newest time.Time
 						for _, e := range g.Events[first:] {
 							if !sameKind(&e, &g.Events[first]) {
@@ -143,6 +145,8 @@ func groupTime(name, help string, field func(*client.ContainerGroup) client.Text
 // tagFamily exposes the allowlisted tags of each container group as labels.
 // Without an allowlist it emits nothing: tags are free text, and turning all of
 // them into labels would let anyone with tagging rights grow the series count.
+// A group that carries none of the allowlisted tags has nothing to join on
+// either, so it gets no series.
 func tagFamily(tags tagLabels) family {
 	return family{
 		name:   "ehpc_serverless_container_group_tags",
@@ -155,15 +159,19 @@ func tagFamily(tags tagLabels) family {
 			eachGroup(s.Info, func(g *client.ContainerGroup) {
 				vals := make([]string, 1+len(tags.keys))
 				vals[0] = g.ContainerGroupID.String()
+				found := false
 				for i, k := range tags.keys {
 					for _, t := range g.Tags {
 						if t.Key.String() == k {
 							vals[1+i] = t.Value.String()
+							found = true
 							break
 						}
 					}
 				}
-				w.add(1, vals...)
+				if found {
+					w.add(1, vals...)
+				}
 			})
 		},
 	}
@@ -186,9 +194,13 @@ func eachGroup(j *client.JobInfo, fn func(g *client.ContainerGroup)) {
 }
 
 // eachEventKind calls fn with the index of the first event of every distinct
-// (type, reason) pair, in order of first appearance.
-func eachEventKind(evs []client.Event, fn func(first int)) {
+// (type, reason) pair, in order of first appearance. warningsOnly skips the
+// Normal events: of a finished job, only what went wrong is worth keeping.
+func eachEventKind(evs []client.Event, warningsOnly bool, fn func(first int)) {
 	for i := range evs {
+		if warningsOnly && evs[i].Type != client.EventTypeWarning {
+			continue
+		}
 		if repeatsEarlier(i, func(k int) bool { return sameKind(&evs[k], &evs[i]) }) {
 			continue
 		}

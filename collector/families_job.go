@@ -6,7 +6,7 @@ import (
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
-func jobFamilies() []family {
+func jobFamilies(classify func(*client.JobInfo) string) []family {
 	return []family{
 		{
 			name:   "ehpc_serverless_job_info",
@@ -36,8 +36,22 @@ func jobFamilies() []family {
 			},
 		},
 		{
-			name: "ehpc_serverless_job_priority",
-			help: "Scheduling priority of a serverless job as set at submission.",
+			name:   "ehpc_serverless_job_failure_class",
+			help:   "Why a finished job did not succeed, in one word of the failure classes (the reason_class of ehpc_serverless_jobs_finished_total); always 1, absent for jobs that have not finished or succeeded.",
+			labels: []string{"reason_class"},
+			gen: func(s *JobSnapshot, w *sampleWriter) {
+				if classify == nil || s.Info == nil {
+					return
+				}
+				if c := classify(s.Info); c != "" {
+					w.add(1, c)
+				}
+			},
+		},
+		{
+			name:       "ehpc_serverless_job_priority",
+			help:       "Scheduling priority of a serverless job as set at submission.",
+			notCompact: true,
 			gen: func(s *JobSnapshot, w *sampleWriter) {
 				if s.Info != nil {
 					w.add(float64(s.Info.Priority))
@@ -53,9 +67,9 @@ func jobFamilies() []family {
 		jobUnixTime("ehpc_serverless_job_end_timestamp_seconds",
 			"When the job ended, in Unix seconds; absent until it ends.",
 			func(j *client.JobInfo) client.Int64 { return j.EndTime }, 1),
-		jobUnixTime("ehpc_serverless_job_last_modified_timestamp_seconds",
+		notCompact(jobUnixTime("ehpc_serverless_job_last_modified_timestamp_seconds",
 			"When the service last changed anything about the job, in Unix seconds (the API reports milliseconds).",
-			func(j *client.JobInfo) client.Int64 { return j.LastModifyTime }, 1000),
+			func(j *client.JobInfo) client.Int64 { return j.LastModifyTime }, 1000)),
 		{
 			name: "ehpc_serverless_job_array_tasks",
 			help: "Number of sub-tasks of an array job: (IndexEnd - IndexStart) / IndexStep + 1. Absent for jobs that are not array jobs.",

@@ -15,7 +15,7 @@ var (
 
 // TestFamilyTable checks the rules every row must follow.
 func TestFamilyTable(t *testing.T) {
-	table := familyTable(tagLabels{keys: []string{"app"}, names: []string{"tag_app"}})
+	table := familyTable(tagLabels{keys: []string{"app"}, names: []string{"tag_app"}}, testClassify)
 	seen := map[string]bool{}
 	for _, f := range table {
 		if seen[f.name] {
@@ -63,7 +63,7 @@ func TestFamiliesDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range familyTable(tagLabels{}) {
+	for _, f := range familyTable(tagLabels{}, nil) {
 		if !strings.Contains(string(doc), "| "+f.name+" |") {
 			t.Errorf("%s is not a row of docs/METRICS.md", f.name)
 		}
@@ -73,7 +73,14 @@ func TestFamiliesDocumented(t *testing.T) {
 // TestSampleLabelsMatchTable renders a snapshot that exercises every family
 // and checks each sample carries exactly the labels its row declares, in order.
 func TestSampleLabelsMatchTable(t *testing.T) {
-	s := newTestStore(t, StoreOptions{TagLabels: []string{"app", "team"}}, richSnapshot(), seedSnapshot(t))
+	for _, aggregate := range []bool{false, true} {
+		s := newTestStore(t, StoreOptions{TagLabels: []string{"app", "team"}, Classifier: testClassify, AggregateOnly: aggregate, MaxSeries: 1 << 30}, richSnapshot(), seedSnapshot(t))
+		checkSampleLabels(t, s)
+	}
+}
+
+func checkSampleLabels(t *testing.T, s *Store) {
+	t.Helper()
 	mfs, err := s.Gatherer().Gather()
 	if err != nil {
 		t.Fatal(err)

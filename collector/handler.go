@@ -47,6 +47,11 @@ type metricsHandler struct {
 }
 
 func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	sel, err := parseSelection(req.URL.Query())
+	if err != nil {
+		http.Error(w, badSelection(err), http.StatusBadRequest)
+		return
+	}
 	// Gather first: it can fail, and the headers are not yet sent.
 	var own []*dto.MetricFamily
 	if h.gatherer != nil {
@@ -73,7 +78,7 @@ func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	bw := bufioPool.Get().(*bufio.Writer)
 	bw.Reset(out)
 
-	err := h.write(bw, own)
+	err = h.write(bw, own, sel)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -92,16 +97,19 @@ func (h *metricsHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 }
 
-func (h *metricsHandler) write(bw *bufio.Writer, own []*dto.MetricFamily) error {
+func (h *metricsHandler) write(bw *bufio.Writer, own []*dto.MetricFamily, sel *selection) error {
 	owns := func(string) bool { return false }
 	if h.store != nil {
-		_, r, err := h.store.writeExposition(bw)
+		_, r, err := h.store.writeExposition(bw, sel)
 		if err != nil {
 			return err
 		}
 		owns = r.owns
 	}
 	for _, mf := range own {
+		if !sel.has(mf.GetName()) {
+			continue
+		}
 		if owns(mf.GetName()) {
 			level.Debug(h.logger).Log("msg", "skipping a registry family the job store already serves", "family", mf.GetName())
 			continue

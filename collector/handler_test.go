@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,9 +31,19 @@ func ownRegistry(t *testing.T) *prometheus.Registry {
 
 func get(t *testing.T, h http.Handler, acceptEncoding string) (*http.Response, string) {
 	t.Helper()
+	return getQuery(t, h, "", acceptEncoding)
+}
+
+// getQuery is get with a query string ("" for none).
+func getQuery(t *testing.T, h http.Handler, query, acceptEncoding string) (*http.Response, string) {
+	t.Helper()
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	req, err := http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
+	u := srv.URL + "/metrics"
+	if query != "" {
+		u += "?" + query
+	}
+	req, err := http.NewRequest(http.MethodGet, u, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,5 +151,56 @@ func TestHandlerNilParts(t *testing.T) {
 	_, body = get(t, Handler(s, nil, nil), "")
 	if body != exposition(t, s) {
 		t.Errorf("without a gatherer the body should be the store's exposition, got:\n%s", body)
+	}
+}
+
+// TestHandlerSelection: collect[] and exclude[] choose families of the store
+// and of the registry alike, and a bad entry is refused with a 400 that says
+// what is wrong.
+func TestHandlerSelection(t *testing.T) {
+	s := newTestStore(t, StoreOptions{}, seedSnapshot(t))
+	h := Handler(s, ownRegistry(t), log.NewNopLogger())
+	families := func(body string) []string {
+		mfs, err := ParseText(strings.NewReader(body))
+		if err != nil {
+			t.Fatalf("served text does not parse: %v", err)
+		}
+		var names []string
+		for _, mf := range mfs {
+			names = append(names, mf.GetName())
+		}
+		return names
+	}
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"collect[]=ehpc_serverless_job_state&collect[]=ehpc_serverless_exporter_build_info",
+			[]string{"ehpc_serverless_exporter_build_info", "ehpc_serverless_job_state"}},
+		{"collect[]=ehpc_serverless_job_.*_timestamp_seconds&exclude[]=ehpc_serverless_job_last_.*",
+			[]string{"ehpc_serverless_job_end_timestamp_seconds", "ehpc_serverless_job_start_timestamp_seconds", "ehpc_serverless_job_submit_timestamp_seconds"}},
+		{"collect[]=job_state", nil}, // anchored: a part of a name selects nothing
+		{"exclude[]=ehpc_serverless_(job|container)_.*&other=kept",
+			[]string{"ehpc_serverless_exporter_build_info", "ehpc_serverless_exporter_jobs_by_poll_class", "ehpc_serverless_exporter_jobs_tracked"}},
+	} {
+		resp, body := getQuery(t, h, tc.query, "gzip")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: status %d: %s", tc.query, resp.StatusCode, body)
+		}
+		if got := families(body); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: families %v, want %v", tc.query, got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ query, want string }{
+		{"collect[]=", "collect[] list: entry 1 is empty"},
+		{"collect[]=ehpc_serverless_job_state&exclude[]=go_(", `exclude[] list: entry 1 "go_(" is not a valid RE2 expression: error parsing regexp: missing closing ): ` + "`go_(`"},
+	} {
+		resp, body := getQuery(t, h, tc.query, "")
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400", tc.query, resp.StatusCode)
+		}
+		if !strings.Contains(body, tc.want) || !strings.Contains(body, "bad family selection") {
+			t.Errorf("%s: answer %q lacks %q", tc.query, body, tc.want)
+		}
 	}
 }

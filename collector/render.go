@@ -1,9 +1,12 @@
 package collector
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"sync"
+
+	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
 // StoreOptions shape what the store renders.
@@ -17,6 +20,20 @@ type StoreOptions struct {
 	// Allow means every family; Deny wins over Allow. A family filtered out
 	// is neither rendered when a snapshot is stored nor written on a scrape.
 	Allow, Deny []string
+	// Classifier gives the failure class of a finished job that did not
+	// succeed ("" otherwise), exposed as ehpc_serverless_job_failure_class.
+	// The caller owns the classes (analytics); nil: the family emits nothing.
+	Classifier func(*client.JobInfo) string
+	// AggregateOnly leaves out every series of one job (all per-job
+	// families, and the array jobs' sub-task counts) and exposes instead the
+	// jobs and container groups counted by cluster, queue, user and state:
+	// for fleets too large to pay for a series per job.
+	AggregateOnly bool
+	// MaxSeries caps the series of jobs in one answer (0: no cap). Beyond
+	// it, whole jobs are left out: finished ones first, those that ended
+	// longest ago first, then active ones, the most recently submitted
+	// first. The store-wide counts still count every job.
+	MaxSeries int
 }
 
 // tagLabels are the allowlisted tag keys and the label names they become.
@@ -28,9 +45,10 @@ type tagLabels struct {
 // renderer is the enabled part of the family table for one StoreOptions,
 // prepared for writing. It never changes once built.
 type renderer struct {
-	families []enabledFamily
-	perJob   int // how many families are rendered per job (those with gen)
-	owned    map[string]bool
+	families  []enabledFamily
+	perJob    int // how many families are rendered per job (those with gen)
+	owned     map[string]bool
+	maxSeries int
 }
 
 type enabledFamily struct {
@@ -47,6 +65,8 @@ type rendered struct {
 	r    *renderer
 	buf  []byte
 	offs []uint32
+	// series is how many samples buf holds, for metrics.max_series.
+	series int
 }
 
 func (rd *rendered) fragment(slot int) []byte {
@@ -54,6 +74,9 @@ func (rd *rendered) fragment(slot int) []byte {
 }
 
 func newRenderer(o StoreOptions) (*renderer, error) {
+	if o.MaxSeries < 0 {
+		return nil, fmt.Errorf("series cap: %d is negative (0 means no cap)", o.MaxSeries)
+	}
 	tags, err := compileTagLabels(o.TagLabels)
 	if err != nil {
 		return nil, err
@@ -66,11 +89,11 @@ func newRenderer(o StoreOptions) (*renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	table := familyTable(tags)
-	r := &renderer{owned: make(map[string]bool, len(table))}
+	table := familyTable(tags, o.Classifier)
+	r := &renderer{owned: make(map[string]bool, len(table)), maxSeries: o.MaxSeries}
 	for i := range table {
 		f := &table[i]
-		if !selected(f.name, allow, deny) {
+		if !selected(f.name, allow, deny) || !f.inMode(o.AggregateOnly) || f.withCap && o.MaxSeries == 0 {
 			continue
 		}
 		ef := enabledFamily{
@@ -116,6 +139,10 @@ func compilePatterns(list string, pats []string) ([]*regexp.Regexp, error) {
 		}
 		re, err := regexp.Compile("^(?:" + p + ")$")
 		if err != nil {
+			// The anchors are ours: explain the error in the entry's own text.
+			if _, own := regexp.Compile(p); own != nil {
+				err = own
+			}
 			return nil, fmt.Errorf("metric family %s list: entry %d %q is not a valid RE2 expression: %w", list, i+1, p, err)
 		}
 		res = append(res, re)
@@ -144,6 +171,8 @@ func compileTagLabels(keys []string) (tagLabels, error) {
 	return t, nil
 }
 
+var newline = []byte{'\n'}
+
 // scratch is reused between renders so a render allocates only its result.
 type scratch struct {
 	w sampleWriter
@@ -162,6 +191,7 @@ func (r *renderer) render(s *JobSnapshot) *rendered {
 	p = appendLabelValue(p, s.Key.JobID)
 	w.prefix = append(p, '"')
 
+	w.compact = compactable(s)
 	offs := make([]uint32, r.perJob+1)
 	for i := range r.families {
 		f := &r.families[i]
@@ -169,6 +199,9 @@ func (r *renderer) render(s *JobSnapshot) *rendered {
 			continue
 		}
 		offs[f.slot] = uint32(len(w.buf))
+		if w.compact && f.notCompact {
+			continue
+		}
 		w.name, w.labels = f.name, f.tokens
 		f.gen(s, w)
 	}
@@ -179,12 +212,22 @@ func (r *renderer) render(s *JobSnapshot) *rendered {
 		// An exact-size copy: tens of thousands of these stay in memory, and
 		// the scratch buffer's spare capacity would double that.
 		rd.buf = append([]byte(nil), w.buf...)
+		rd.series = bytes.Count(rd.buf, newline)
 	}
 	w.name, w.labels = "", nil
 	if cap(w.buf) <= 1<<20 { // a giant job must not pin its buffer forever
 		scratchPool.Put(sc)
 	}
 	return rd
+}
+
+// compactable reports whether s is rendered compact: a finished job that will
+// not be described again (frozen), or not yet (backlog). A job that just
+// finished (final) keeps its full state sets for one more round, so that the
+// transition shows as a 1 moving to another value rather than as series
+// that went stale.
+func compactable(s *JobSnapshot) bool {
+	return s.Info != nil && (s.Class == ClassFrozen || s.Class == ClassBacklog) && client.IsTerminal(s.Info.State.String())
 }
 
 // owns reports whether the store renders the family name.

@@ -221,6 +221,23 @@ ehpc_serverless_container_group_tags{cluster_id="c",job_id="1",container_group_i
 `,
 		},
 		{
+			name: "a group without any allowlisted tag and a discount left at 0 get no series",
+			opts: StoreOptions{TagLabels: []string{"app"}},
+			snaps: []*JobSnapshot{job("1", &client.JobInfo{ContainerGroups: []client.ContainerGroup{
+				{ContainerGroupID: "g", Tags: []client.Tag{{Key: "other", Value: "x"}}},
+				{ContainerGroupID: "h", Discount: 0.3, Tags: []client.Tag{{Key: "app", Value: "hpl"}}},
+			}})},
+			metrics: []string{"ehpc_serverless_container_group_tags", "ehpc_serverless_container_group_discount"},
+			want: `
+# HELP ehpc_serverless_container_group_discount h
+# TYPE ehpc_serverless_container_group_discount gauge
+ehpc_serverless_container_group_discount{cluster_id="c",job_id="1",container_group_id="h"} 0.3
+# HELP ehpc_serverless_container_group_tags h
+# TYPE ehpc_serverless_container_group_tags gauge
+ehpc_serverless_container_group_tags{cluster_id="c",job_id="1",container_group_id="h",tag_app="hpl"} 1
+`,
+		},
+		{
 			name: "events summed per type and reason; newest timestamp wins",
 			snaps: []*JobSnapshot{job("1", oneGroup(client.ContainerGroup{Events: []client.Event{
 				{Count: 3, Type: "Warning", Reason: "BackOff", LastTimestamp: "2023-01-01T00:00:10Z"},

@@ -2,6 +2,9 @@ package collector
 
 import (
 	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,13 +14,19 @@ import (
 )
 
 func TestExpositionLints(t *testing.T) {
-	s := newTestStore(t, StoreOptions{TagLabels: []string{"app"}}, seedSnapshot(t), richSnapshot(), job("never", nil))
-	problems, err := testutil.GatherAndLint(s.Gatherer())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	compact := compactSnapshot()
+	compact.Key.JobID = "10_4"
+	for _, s := range []*Store{
+		newTestStore(t, StoreOptions{TagLabels: []string{"app"}, Classifier: testClassify, MaxSeries: 1 << 20}, seedSnapshot(t), richSnapshot(), compact, job("never", nil)),
+		newTestStore(t, StoreOptions{AggregateOnly: true}, aggregateSnapshots(t)...),
+	} {
+		problems, err := testutil.GatherAndLint(s.Gatherer())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range problems {
+			t.Errorf("lint: %s: %s", p.Metric, p.Text)
+		}
 	}
 }
 
@@ -74,5 +83,27 @@ func TestExpositionRoundTrip(t *testing.T) {
 		if !found {
 			t.Errorf("%s is served but not in the table", mf.GetName())
 		}
+	}
+}
+
+// TestGoldenExpositionsPassPromtool runs promtool check metrics, the linter
+// Prometheus users run, over the pinned compact and aggregate-only answers.
+func TestGoldenExpositionsPassPromtool(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool is not installed")
+	}
+	for _, name := range []string{"seed.golden.prom", "compact.golden.prom", "aggregate.golden.prom"} {
+		t.Run(name, func(t *testing.T) {
+			text, err := os.ReadFile(filepath.Join("testdata", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(promtool, "check", "metrics")
+			cmd.Stdin = bytes.NewReader(text)
+			if out, err := cmd.CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
+				t.Errorf("promtool check metrics: %v\n%s", err, out)
+			}
+		})
 	}
 }

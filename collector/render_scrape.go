@@ -17,10 +17,17 @@ var (
 	aggregPool = sync.Pool{New: func() any { return new(sampleWriter) }}
 )
 
+// scrapeView is what the store-wide rows of one scrape see: every job, and
+// how many series of each cluster's jobs metrics.max_series left out.
+type scrapeView struct {
+	jobs    []*rendered
+	dropped map[string]int
+}
+
 // WriteTo writes the text exposition of every job family to w.
 func (s *Store) WriteTo(w io.Writer) (int64, error) {
 	if bw, ok := w.(*bufio.Writer); ok {
-		n, _, err := s.writeExposition(bw)
+		n, _, err := s.writeExposition(bw, nil)
 		if err == nil {
 			err = bw.Flush()
 		}
@@ -28,7 +35,7 @@ func (s *Store) WriteTo(w io.Writer) (int64, error) {
 	}
 	bw := bufioPool.Get().(*bufio.Writer)
 	bw.Reset(w)
-	n, _, err := s.writeExposition(bw)
+	n, _, err := s.writeExposition(bw, nil)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -37,10 +44,10 @@ func (s *Store) WriteTo(w io.Writer) (int64, error) {
 	return n, err
 }
 
-// writeExposition writes the job families to bw (without flushing it) and
-// returns the renderer whose families were written, so the caller can tell
-// which family names the store owns in this very scrape.
-func (s *Store) writeExposition(bw *bufio.Writer) (int64, *renderer, error) {
+// writeExposition writes the job families sel has to bw (without flushing
+// it) and returns the renderer whose families were written, so the caller
+// can tell which family names the store owns in this very scrape.
+func (s *Store) writeExposition(bw *bufio.Writer, sel *selection) (int64, *renderer, error) {
 	vp := viewPool.Get().(*[]*rendered)
 	jobs, r := s.view((*vp)[:0])
 	defer func() {
@@ -48,6 +55,9 @@ func (s *Store) writeExposition(bw *bufio.Writer) (int64, *renderer, error) {
 		*vp = jobs[:0]
 		viewPool.Put(vp)
 	}()
+
+	shown, dropped := capSeries(jobs, r.maxSeries)
+	v := scrapeView{jobs: jobs, dropped: dropped}
 
 	var total int64
 	write := func(b []byte) error {
@@ -57,8 +67,11 @@ func (s *Store) writeExposition(bw *bufio.Writer) (int64, *renderer, error) {
 	}
 	for i := range r.families {
 		f := &r.families[i]
+		if !sel.has(f.name) {
+			continue
+		}
 		if f.agg != nil {
-			if err := writeAggregate(f, jobs, write); err != nil {
+			if err := writeAggregate(f, &v, write); err != nil {
 				return total, r, err
 			}
 			continue
@@ -66,7 +79,7 @@ func (s *Store) writeExposition(bw *bufio.Writer) (int64, *renderer, error) {
 		// Empty families get no header: a HELP/TYPE pair with no samples
 		// is noise, and parsers drop it anyway.
 		wroteHeader := false
-		for _, rd := range jobs {
+		for _, rd := range shown {
 			frag := rd.fragment(f.slot)
 			if len(frag) == 0 {
 				continue
@@ -85,11 +98,11 @@ func (s *Store) writeExposition(bw *bufio.Writer) (int64, *renderer, error) {
 	return total, r, nil
 }
 
-func writeAggregate(f *enabledFamily, jobs []*rendered, write func([]byte) error) error {
+func writeAggregate(f *enabledFamily, v *scrapeView, write func([]byte) error) error {
 	w := aggregPool.Get().(*sampleWriter)
 	defer aggregPool.Put(w)
 	w.buf, w.prefix, w.name, w.labels = w.buf[:0], nil, f.name, f.tokens
-	f.agg(jobs, w)
+	f.agg(v, w)
 	if len(w.buf) == 0 {
 		return nil
 	}

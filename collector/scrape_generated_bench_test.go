@@ -12,16 +12,17 @@ import (
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/poller"
 )
 
-// BenchmarkScrapeGenerated10k times /metrics over the store the real poller
-// filled from 10,000 simulated jobs (500 running), whose answers are more
-// varied than the synthetic ones of BenchmarkScrape10k.
-func BenchmarkScrapeGenerated10k(b *testing.B) {
+// generatedStore returns a store the real poller filled from a generated
+// world of n jobs (5% of them running), whose answers are more varied than
+// the synthetic ones of BenchmarkScrape10k.
+func generatedStore(tb testing.TB, n int, opts collector.StoreOptions) *collector.Store {
+	tb.Helper()
 	const keyID, secret = "LTAIscrapebench", "scrape-bench-secret"
-	sc := simulator.Generate(simulator.GenerateOptions{Jobs: 10000, Seed: 1})
+	sc := simulator.Generate(simulator.GenerateOptions{Jobs: n, Seed: 1})
 	clock := simulator.NewManualClock(sc.Epoch)
 	sim, err := simulator.New(simulator.Options{Scenario: sc, Keys: map[string]simulator.Key{keyID: {Secret: secret}}, Clock: clock})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	srv := httptest.NewServer(sim)
 	defer srv.Close()
@@ -30,11 +31,11 @@ func BenchmarkScrapeGenerated10k(b *testing.B) {
 		Credential: client.StaticCredential{AccessKeyID: keyID, AccessKeySecret: secret},
 	})
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	store, err := collector.NewStore(collector.StoreOptions{})
+	store, err := collector.NewStore(opts)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	var specs []poller.ClusterSpec
 	for _, c := range sc.Clusters {
@@ -42,14 +43,20 @@ func BenchmarkScrapeGenerated10k(b *testing.B) {
 	}
 	p, err := poller.New(store, poller.Options{Interval: 10 * time.Minute, Retention: 30 * 24 * time.Hour, Concurrency: 8, Now: clock.Now}, specs)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	for range 2 { // the second cycle captures the finished jobs' final answers
 		clock.Advance(30 * time.Second)
 		p.RunDue(context.Background())
 	}
-	if n := store.Len(); n != 10000 {
-		b.Fatalf("%d jobs stored, want 10000", n)
+	if got := store.Len(); got != n {
+		tb.Fatalf("%d jobs stored, want %d", got, n)
 	}
-	collector.BenchScrapes(b, store)
+	return store
+}
+
+// BenchmarkScrapeGenerated10k times /metrics over 10,000 generated jobs
+// (500 running), with the default settings.
+func BenchmarkScrapeGenerated10k(b *testing.B) {
+	collector.BenchScrapes(b, generatedStore(b, 10000, defaultStoreOptions(b)))
 }

@@ -105,7 +105,7 @@ func TestAllowDeny(t *testing.T) {
 		},
 		{
 			name: "deny alone removes only what it names",
-			deny: []string{"ehpc_serverless_container_.*", "ehpc_serverless_job_(info|state|priority|array_tasks|poll_errors_total)", "ehpc_serverless_job_.*_timestamp_seconds"},
+			deny: []string{"ehpc_serverless_container_.*", "ehpc_serverless_job_(info|state|failure_class|priority|array_tasks|poll_errors_total)", "ehpc_serverless_job_.*_timestamp_seconds"},
 			want: []string{"ehpc_serverless_exporter_jobs_tracked", "ehpc_serverless_exporter_jobs_by_poll_class", "ehpc_serverless_array_tasks_by_state"},
 		},
 	} {

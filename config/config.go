@@ -107,6 +107,11 @@ type Metrics struct {
 	TagLabels []string `yaml:"tag_labels"`
 	Allow     []string `yaml:"allow"`
 	Deny      []string `yaml:"deny"`
+	// PerJob false exposes job and container group counts instead of the
+	// series of every job.
+	PerJob bool `yaml:"per_job"`
+	// MaxSeries caps the series of jobs on /metrics; 0 is no cap.
+	MaxSeries int `yaml:"max_series"`
 }
 
 // Defaults, as documented in config.example.yml. Those of the API client
@@ -142,6 +147,7 @@ func DefaultConfig() *Config {
 			MaxResponseBytes:  DefaultMaxResponseBytes,
 		},
 		Credentials: defaultCredentials(),
+		Metrics:     Metrics{PerJob: true},
 		Analytics:   Analytics{Labels: []string{string(analytics.LabelQueue), string(analytics.LabelUser)}},
 	}
 }

@@ -114,6 +114,9 @@ func TestLoadFull(t *testing.T) {
 	if got := cfg.Clusters[0].AccountKey(); got != "type=default,profile=main" {
 		t.Errorf("AccountKey() = %q", got)
 	}
+	if cfg.Metrics.PerJob || cfg.Metrics.MaxSeries != 200000 {
+		t.Errorf("per_job = %v, max_series = %d", cfg.Metrics.PerJob, cfg.Metrics.MaxSeries)
+	}
 	if !reflect.DeepEqual(cfg.Metrics.TagLabels, []string{"app.kubernetes.io/name", "team"}) {
 		t.Errorf("tag_labels = %q", cfg.Metrics.TagLabels)
 	}
@@ -268,7 +271,8 @@ testdata/bad_metrics.yml:5: metrics.tag_labels[0]: empty tag key
 testdata/bad_metrics.yml:5: metrics.tag_labels[2]: tag key "team" is already listed at tag_labels[1]
 testdata/bad_metrics.yml:6: metrics.allow[0]: invalid regular expression: missing closing ): ` + "`(`" + `
 testdata/bad_metrics.yml:6: metrics.allow[1]: empty pattern
-testdata/bad_metrics.yml:7: metrics.deny[0]: invalid regular expression: unexpected ): ` + "`a)|(b`"},
+testdata/bad_metrics.yml:7: metrics.deny[0]: invalid regular expression: unexpected ): ` + "`a)|(b`" + `
+testdata/bad_metrics.yml:8: metrics.max_series: must not be negative (0 means no cap), got -5`},
 	{"bad_types.yml", `
 testdata/bad_types.yml:4: clusters[0].job_ids: want a list (e.g. [a, b] or one "- item" per line), got "5"
 testdata/bad_types.yml:5: clusters[0].expand_array: want true or false, got "maybe"

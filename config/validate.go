@@ -235,6 +235,9 @@ func validateCredentials(c *Credentials, p string, l *errorList) {
 }
 
 func validateMetrics(m *Metrics, l *errorList) {
+	if m.MaxSeries < 0 {
+		l.add("metrics.max_series", "must not be negative (0 means no cap), got %d", m.MaxSeries)
+	}
 	seen := map[string]int{}
 	for i, k := range m.TagLabels {
 		p := fmt.Sprintf("metrics.tag_labels[%d]", i)

@@ -145,17 +145,20 @@ func prepare(cfg *config.Config, o Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	metrics, err := collector.PrepareOptions(collector.StoreOptions{
-		TagLabels: cfg.Metrics.TagLabels,
-		Allow:     cfg.Metrics.Allow,
-		Deny:      cfg.Metrics.Deny,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
-	}
 	cls, err := cfg.Analytics.Classifier()
 	if err != nil {
 		return nil, fmt.Errorf("analytics: %w", err)
+	}
+	metrics, err := collector.PrepareOptions(collector.StoreOptions{
+		TagLabels:     cfg.Metrics.TagLabels,
+		Allow:         cfg.Metrics.Allow,
+		Deny:          cfg.Metrics.Deny,
+		Classifier:    failureClass(cls),
+		AggregateOnly: !cfg.Metrics.PerJob,
+		MaxSeries:     cfg.Metrics.MaxSeries,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	labels := cfg.Analytics.AggregationLabels()
 	if err := analytics.CheckLabels(labels); err != nil {
@@ -185,6 +188,12 @@ func prepare(cfg *config.Config, o Options) (*plan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// failureClass is what the store's ehpc_serverless_job_failure_class shows:
+// the class analytics counts a failed job under.
+func failureClass(cls *analytics.Classifier) func(*client.JobInfo) string {
+	return func(j *client.JobInfo) string { return string(cls.Failure(j)) }
 }
 
 // checkPoller runs the poller's own checks of the plan's options and specs:

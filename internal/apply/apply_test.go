@@ -83,7 +83,7 @@ func TestApplyRefusedByTheStoreChangesNothing(t *testing.T) {
 	}
 	before := exposition(t, app.Store())
 
-	err = app.Apply(configOf(t, `["1", "2", "3"]`, "metrics:\n  tag_labels: [a-b, a_b]\n"))
+	err = app.Apply(configOf(t, `["1", "2", "3"]`, "metrics:\n  per_job: false\n  max_series: 1\n  tag_labels: [a-b, a_b]\n"))
 	if err == nil {
 		t.Fatal("a tag label collision was applied")
 	}
@@ -129,6 +129,11 @@ func TestCheckRefusesWhatStartRefuses(t *testing.T) {
 			cfg.Clusters[0].Credentials.Type = client.CredentialCredentialsURI
 			return cfg
 		}, Options{}, "cluster c: credentials: credentials URI"},
+		{"a negative series cap that skipped validation", func(t *testing.T) *config.Config {
+			cfg := configOf(t, `["1"]`, "")
+			cfg.Metrics.MaxSeries = -1
+			return cfg
+		}, Options{}, "metrics: series cap: -1 is negative"},
 		{"shard outside the shards", func(t *testing.T) *config.Config {
 			return configOf(t, `["1"]`, "")
 		}, Options{Shard: 2, TotalShards: 2}, "poller: shard must be in [0, 2)"},
@@ -181,5 +186,57 @@ func TestApplyOneAtATime(t *testing.T) {
 	}
 	if !strings.Contains(exposition(t, app.Store()), "ehpc_serverless_exporter_jobs_by_poll_class") {
 		t.Error("metrics options of an earlier reload survived the last one")
+	}
+}
+
+// TestFailureClassFollowsTheConfig: the store's failure class is the one
+// analytics counts, with the site's own classes, and a reload re-classes the
+// stored jobs.
+func TestFailureClassFollowsTheConfig(t *testing.T) {
+	const site = "analytics:\n  failure_classes:\n    - class: input_error\n      exit_codes: [3]\n"
+	app, err := Start(configOf(t, `["1"]`, site), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Store().Set(&collector.JobSnapshot{
+		Key: collector.JobKey{ClusterID: "c", JobID: "1"}, Class: collector.ClassFrozen,
+		Info: &client.JobInfo{JobID: "1", State: client.JobStateFailed, ContainerGroups: []client.ContainerGroup{{
+			ContainerGroupID: "g", Containers: []client.Container{{Name: "m",
+				CurrentState: client.ContainerState{State: client.ContainerStateTerminated, ExitCode: 3}}},
+		}}},
+	})
+	line := func(class string) string {
+		return `ehpc_serverless_job_failure_class{cluster_id="c",job_id="1",reason_class="` + class + `"} 1`
+	}
+	if out := exposition(t, app.Store()); !strings.Contains(out, line("input_error")) {
+		t.Errorf("the site's class is not shown:\n%s", out)
+	}
+	if err := app.Apply(configOf(t, `["1"]`, "")); err != nil {
+		t.Fatal(err)
+	}
+	if out := exposition(t, app.Store()); !strings.Contains(out, line("app_error")) || strings.Contains(out, "input_error") {
+		t.Errorf("after the reload without the site's class:\n%s", out)
+	}
+}
+
+// TestPerJobSwitchesOnReload: metrics.per_job false shows counts and no
+// series of a single job; a reload back shows the jobs again.
+func TestPerJobSwitchesOnReload(t *testing.T) {
+	app, err := Start(configOf(t, `["1"]`, "metrics:\n  per_job: false\n"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Store().Set(&collector.JobSnapshot{Key: collector.JobKey{ClusterID: "c", JobID: "1"}, Class: collector.ClassActive,
+		Info: &client.JobInfo{JobID: "1", State: client.JobStateRunning, Queue: "q", User: "u"}})
+	out := exposition(t, app.Store())
+	if strings.Contains(out, "job_id=") || !strings.Contains(out, `ehpc_serverless_jobs{cluster_id="c",queue="q",user="u",state="Running"} 1`) {
+		t.Errorf("aggregate-only exposition:\n%s", out)
+	}
+	if err := app.Apply(configOf(t, `["1"]`, "")); err != nil {
+		t.Fatal(err)
+	}
+	out = exposition(t, app.Store())
+	if !strings.Contains(out, `ehpc_serverless_job_state{cluster_id="c",job_id="1",state="Running"} 1`) || strings.Contains(out, "ehpc_serverless_jobs{") {
+		t.Errorf("after the reload to per-job series:\n%s", out)
 	}
 }
