@@ -208,21 +208,40 @@ func (r *runner) backlogRate(calls []call) float64 {
 	return float64(n) / time.Since(from).Seconds()
 }
 
+// steadyWalks is how many listing walks the steady count spans.
+const steadyWalks = 3
+
 // steady counts the calls of three intervals once the backlog is gone and
 // the budget keeps up: each should make one listing walk and one describe
-// per active job.
+// per active job. The count runs from the start of one walk of the first
+// cluster to the start of its third walk after, so that it holds exactly
+// three walks whatever the phase of the schedule.
 func (r *runner) steady() error {
 	if r.rep.notDrained > 0 || r.rep.limit > r.o.interval+r.rep.walk() {
 		r.say("skipped: the backlog is not drained or the budget does not keep up with the interval")
 		return nil
 	}
-	from := time.Now()
-	if err := r.wait(3 * r.o.interval); err != nil {
-		return err
+	from := r.w.log.mark()
+	deadline := time.Now().Add(time.Duration(steadyWalks+2) * r.rep.listing)
+	for time.Now().Before(deadline) {
+		if err := r.wait(r.o.interval / 10); err != nil {
+			return err
+		}
+		calls := r.w.log.since(from)
+		var starts []int
+		for i, c := range calls {
+			if c.List && c.Page == 1 && c.Cluster == r.w.clusters[0].ID {
+				starts = append(starts, i)
+			}
+		}
+		if len(starts) > steadyWalks {
+			span := calls[starts[0]:starts[steadyWalks]]
+			s := spend(span, nil, r.w.finished)
+			r.rep.steadyPerInterval = float64(s.total()) / steadyWalks
+			return nil
+		}
 	}
-	s := spend(callsBetween(r.w.log.since(0), from, time.Now()), nil, r.w.finished)
-	r.rep.steadyPerInterval = float64(s.total()) / (float64(time.Since(from)) / float64(r.o.interval))
-	return nil
+	return fmt.Errorf("fewer than %d listing walks began in %s", steadyWalks+1, time.Duration(steadyWalks+2)*r.rep.listing)
 }
 
 // stateChange finishes the watched job right after the exporter has read it
@@ -279,6 +298,7 @@ func (r *runner) stateChange() error {
 }
 
 func (r *runner) scrapeLatency() error {
+	r.memory("before the scrapes")
 	for _, gz := range []bool{true, false} {
 		var lat latencies
 		for range r.o.scrapes {
@@ -319,6 +339,9 @@ func (r *runner) restartCost() error {
 	if err := r.e.stop(); err != nil {
 		return fmt.Errorf("stop the exporter for the restart: %w", err)
 	}
+	if fi, err := stateFileSize(r.storage); err == nil {
+		r.rep.stateFileBytes = fi
+	}
 	before := r.w.log.mark()
 	known := described(r.w.log.since(0))
 	var err error
@@ -332,6 +355,7 @@ func (r *runner) restartCost() error {
 		return err
 	}
 	r.rep.restartSeries = seriesCount(s.Body)
+	r.rep.restartFamilies = costPerFamily(s.Body)
 	r.memory("after the restart")
 	return nil
 }
@@ -349,4 +373,17 @@ func callsBefore(calls []call, t time.Time) []call {
 func callsBetween(calls []call, from, to time.Time) []call {
 	rest := calls[len(callsBefore(calls, from)):]
 	return callsBefore(rest, to)
+}
+
+// stateFileSize is the size of the state file the exporter keeps in dir.
+func stateFileSize(dir string) (int64, error) {
+	m, err := filepath.Glob(filepath.Join(dir, "*.json.gz"))
+	if err != nil || len(m) != 1 {
+		return 0, fmt.Errorf("state file in %s: found %d (%v)", dir, len(m), err)
+	}
+	fi, err := os.Stat(m[0])
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
 }

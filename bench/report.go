@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -61,10 +62,12 @@ type report struct {
 	perJob                    jobCost
 	families                  []familyCost
 
-	restarted     bool
-	restartReady  time.Duration
-	restart       spending
-	restartSeries int // series on /metrics at ready after the restart
+	restarted       bool
+	restartReady    time.Duration
+	restart         spending
+	restartSeries   int // series on /metrics at ready after the restart
+	stateFileBytes  int64
+	restartFamilies []familyCost
 
 	peakRSS int64
 	rssErr  error
@@ -268,8 +271,13 @@ func (r *report) print(w io.Writer) {
 	}
 	if r.restarted {
 		calls, bound := r.restartCost()
-		fmt.Fprintf(w, "  restart      ready %s after start on the state file, %d series at once (%d before); repeated %d calls (bound %d); %s\n",
-			secs(r.restartReady), r.restartSeries, r.series, calls, bound, r.restart.line())
+		fmt.Fprintf(w, "  restart      ready %s after start on the state file (%s), %d series at once (%d before); repeated %d calls (bound %d); %s\n",
+			secs(r.restartReady), sizeOf(int(r.stateFileBytes)), r.restartSeries, r.series, calls, bound, r.restart.line())
+	}
+	if r.restarted {
+		for _, d := range seriesChanges(r.families, r.restartFamilies) {
+			fmt.Fprintf(w, "  restart      %s\n", d)
+		}
 	}
 	for _, m := range r.memory {
 		fmt.Fprintf(w, "  memory       RSS %.1f MiB, peak %.1f MiB %s\n", mib(m.rss), mib(m.peak), m.when)
@@ -341,4 +349,30 @@ func describeMachine() string {
 		s += ", " + cpu
 	}
 	return s
+}
+
+// seriesChanges names the families whose series count differs between two
+// expositions, as "name: before -> after".
+func seriesChanges(before, after []familyCost) []string {
+	count := func(fs []familyCost) map[string]int {
+		m := map[string]int{}
+		for _, f := range fs {
+			m[f.Name] = f.Series
+		}
+		return m
+	}
+	b, a := count(before), count(after)
+	var out []string
+	for name, n := range b {
+		if a[name] != n {
+			out = append(out, fmt.Sprintf("%s: %d -> %d series", name, n, a[name]))
+		}
+	}
+	for name, n := range a {
+		if _, ok := b[name]; !ok {
+			out = append(out, fmt.Sprintf("%s: 0 -> %d series", name, n))
+		}
+	}
+	slices.Sort(out)
+	return out
 }

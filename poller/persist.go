@@ -3,6 +3,7 @@ package poller
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"time"
 
@@ -32,6 +33,70 @@ type savedState struct {
 	Saved     time.Time       `json:"saved"`
 	Clusters  []savedCluster  `json:"clusters"`
 	Analytics json.RawMessage `json:"analytics,omitempty"`
+}
+
+// WriteJSON writes st as encoding/json would, a job at a time, so that a
+// save holds one job's encoding in memory, not the whole state's
+// (statefile.StreamWriter). TestSavedStateStreamsAsItEncodes keeps the two
+// encodings equal.
+func (st *savedState) WriteJSON(w io.Writer) error {
+	ew := &stickyWriter{w: w}
+	e := json.NewEncoder(ew) // values end in a newline: whitespace to JSON
+	var encErr error
+	put := func(s string) { _, _ = io.WriteString(ew, s) }
+	enc := func(v any) {
+		if encErr == nil {
+			encErr = e.Encode(v)
+		}
+	}
+	put(`{"saved":`)
+	enc(st.Saved)
+	if len(st.Analytics) > 0 {
+		put(`,"analytics":`)
+		enc(st.Analytics)
+	}
+	put(`,"clusters":[`)
+	for i, c := range st.Clusters {
+		if i > 0 {
+			put(",")
+		}
+		put(`{"id":`)
+		enc(c.ID)
+		put(`,"jobs":[`)
+		for k := range c.Jobs {
+			if k > 0 {
+				put(",")
+			}
+			enc(&c.Jobs[k])
+		}
+		put("]")
+		if len(c.Ranges) > 0 {
+			put(`,"arrays":`)
+			enc(c.Ranges)
+		}
+		if len(c.Tombstones) > 0 {
+			put(`,"tombstones":`)
+			enc(c.Tombstones)
+		}
+		put("}")
+	}
+	put("]}")
+	return errors.Join(encErr, ew.err)
+}
+
+// stickyWriter keeps the first write error and writes nothing after it.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.err = err
+	return n, err
 }
 
 type savedCluster struct {

@@ -2,8 +2,11 @@ package poller
 
 import (
 	"bytes"
+	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -129,5 +132,49 @@ func TestUnusableStateFilesAreIgnored(t *testing.T) {
 				t.Fatalf("the file written after an unusable one: %v", err)
 			}
 		})
+	}
+}
+
+// The streamed encoding of the state decodes to what encoding/json's own
+// encoding of it decodes to, for a state with every field set.
+func TestSavedStateStreamsAsItEncodes(t *testing.T) {
+	at := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	info := &client.JobInfo{JobID: "7", State: "Failed"}
+	st := &savedState{
+		Saved:     at,
+		Analytics: json.RawMessage(`{"finished":[1,2]}`),
+		Clusters: []savedCluster{
+			{ID: "c1", Jobs: []savedJob{
+				{ID: "7", Source: collector.SourceDiscovered, Class: collector.ClassFrozen, Attempted: true, Kept: true,
+					TerminalSince: at, Info: info, LastSuccess: at, PollErrors: map[string]uint64{"Timeout": 2},
+					LastErrorCode: "Timeout", LastErrorMessage: `a "quoted" <message>`},
+				{ID: "8", Parent: true},
+			}, Ranges: []savedRange{{ID: "8", Start: 1, End: 9, Step: 2}}, Tombstones: []string{"3"}},
+			{ID: "c2"},
+		},
+	}
+	var streamed bytes.Buffer
+	if err := st.WriteJSON(&streamed); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b any
+	if err := json.Unmarshal(streamed.Bytes(), &a); err != nil {
+		t.Fatalf("the streamed state is not JSON: %v\n%s", err, streamed.String())
+	}
+	if err := json.Unmarshal(whole, &b); err != nil {
+		t.Fatal(err)
+	}
+	// A cluster without jobs is [] streamed and null encoded whole; both
+	// decode to no jobs.
+	b.(map[string]any)["clusters"].([]any)[1].(map[string]any)["jobs"] = []any{}
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("streamed:\n%s\nencoding/json:\n%s", streamed.String(), whole)
+	}
+	if err := (&savedState{Analytics: json.RawMessage(`{bad`)}).WriteJSON(io.Discard); err == nil {
+		t.Error("a state that cannot be encoded wrote without an error")
 	}
 }

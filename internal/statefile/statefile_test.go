@@ -2,6 +2,7 @@ package statefile
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -148,5 +149,38 @@ func TestWriteIntoAMissingDirectoryFails(t *testing.T) {
 	err := Write(filepath.Join(t.TempDir(), "no", "such", "dir", "state"), "test state", 1, sample())
 	if err == nil || !strings.Contains(err.Error(), "state file") {
 		t.Fatalf("Write into a missing directory: %v", err)
+	}
+}
+
+// streamed writes the sample's JSON by hand, as a large payload would.
+type streamed struct{ fail bool }
+
+func (s streamed) WriteJSON(w io.Writer) error {
+	if s.fail {
+		return errors.New("cannot encode")
+	}
+	_, err := io.WriteString(w, `{"jobs":{"a":1},`+"\n"+`"note":"streamed"}`)
+	return err
+}
+
+// A payload that streams itself reads back like any other, and one that
+// fails to encode leaves the previous file in place.
+func TestStreamedPayload(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state")
+	if err := Write(path, "test state", 3, streamed{}); err != nil {
+		t.Fatal(err)
+	}
+	var got payload
+	if err := Read(path, "test state", 3, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Note != "streamed" || got.Jobs["a"] != 1 {
+		t.Fatalf("read %+v", got)
+	}
+	if err := Write(path, "test state", 3, streamed{fail: true}); err == nil {
+		t.Fatal("a payload that failed to encode was written")
+	}
+	if err := Read(path, "test state", 3, &got); err != nil || got.Note != "streamed" {
+		t.Fatalf("after a failed write: %v, note %q", err, got.Note)
 	}
 }
