@@ -1,17 +1,14 @@
 package collector
 
 import (
-	"cmp"
-	"slices"
-	"strings"
-
 	"github.com/ehpc-serverless-exporter/ehpc_serverless_exporter/client"
 )
 
 // aggregateFamilies are what StoreOptions.AggregateOnly shows instead of the
 // per-job series: how many jobs and container groups are in which state, per
 // cluster, queue and user. Their series grow with the organisation, not with
-// the number of jobs.
+// the number of jobs. The counts are kept as jobs are stored
+// (aggregate_totals.go).
 func aggregateFamilies() []family {
 	return []family{
 		{
@@ -20,7 +17,9 @@ func aggregateFamilies() []family {
 			labels: []string{"cluster_id", "queue", "user", "state"},
 			scope:  scopeAggregate,
 			agg: func(v *scrapeView, w *sampleWriter) {
-				countByOwner(v.jobs, w, client.JobStates, countJobState)
+				for _, row := range v.owners {
+					w.counts(client.JobStates, row.states, row.owner.cluster, row.owner.queue, row.owner.user)
+				}
 			},
 		},
 		{
@@ -29,55 +28,11 @@ func aggregateFamilies() []family {
 			labels: []string{"cluster_id", "queue", "user", "status"},
 			scope:  scopeAggregate,
 			agg: func(v *scrapeView, w *sampleWriter) {
-				countByOwner(v.jobs, w, client.GroupStatuses, countGroupStatuses)
+				for _, row := range v.owners {
+					w.counts(client.GroupStatuses, row.groups, row.owner.cluster, row.owner.queue, row.owner.user)
+				}
 			},
 		},
 	}
 }
 
-func countJobState(j *client.JobInfo, c map[string]int) {
-	if st := j.State.String(); st != "" {
-		c[st]++
-	}
-}
-
-func countGroupStatuses(j *client.JobInfo, c map[string]int) {
-	eachGroup(j, func(g *client.ContainerGroup) {
-		if st := g.Status.String(); st != "" {
-			c[st]++
-		}
-	})
-}
-
-// countByOwner writes, for every cluster, queue and user that has a described
-// job, how many values of each kind its jobs give (count adds them to c):
-// every known value, 0 when none, then the others in sorted order. count is
-// a plain function, not a closure, so that a scrape of 100,000 jobs does not
-// allocate once per job.
-func countByOwner(jobs []*rendered, w *sampleWriter, known []string, count func(j *client.JobInfo, c map[string]int)) {
-	type owner struct{ cluster, queue, user string }
-	counts := map[owner]map[string]int{}
-	for _, rd := range jobs {
-		j := rd.snap.Info
-		if j == nil {
-			continue
-		}
-		o := owner{rd.snap.Key.ClusterID, j.Queue.String(), j.User.String()}
-		c := counts[o]
-		if c == nil {
-			c = make(map[string]int, len(known))
-			counts[o] = c
-		}
-		count(j, c)
-	}
-	owners := make([]owner, 0, len(counts))
-	for o := range counts {
-		owners = append(owners, o)
-	}
-	slices.SortFunc(owners, func(a, b owner) int {
-		return cmp.Or(strings.Compare(a.cluster, b.cluster), strings.Compare(a.queue, b.queue), strings.Compare(a.user, b.user))
-	})
-	for _, o := range owners {
-		w.counts(known, counts[o], o.cluster, o.queue, o.user)
-	}
-}

@@ -49,6 +49,9 @@ type renderer struct {
 	perJob    int // how many families are rendered per job (those with gen)
 	owned     map[string]bool
 	maxSeries int
+	// aggregateOnly: each job's share of the aggregate families is taken
+	// when it is rendered.
+	aggregateOnly bool
 }
 
 type enabledFamily struct {
@@ -67,6 +70,9 @@ type rendered struct {
 	offs []uint32
 	// series is how many samples buf holds, for metrics.max_series.
 	series int
+	// share is the job's part in the aggregate-only families; nil in the
+	// per-job mode.
+	share *aggShare
 }
 
 func (rd *rendered) fragment(slot int) []byte {
@@ -90,7 +96,7 @@ func newRenderer(o StoreOptions) (*renderer, error) {
 		return nil, err
 	}
 	table := familyTable(tags, o.Classifier)
-	r := &renderer{owned: make(map[string]bool, len(table)), maxSeries: o.MaxSeries}
+	r := &renderer{owned: make(map[string]bool, len(table)), maxSeries: o.MaxSeries, aggregateOnly: o.AggregateOnly}
 	for i := range table {
 		f := &table[i]
 		if !selected(f.name, allow, deny) || !f.inMode(o.AggregateOnly) || f.withCap && o.MaxSeries == 0 {
@@ -208,6 +214,9 @@ func (r *renderer) render(s *JobSnapshot) *rendered {
 	offs[r.perJob] = uint32(len(w.buf))
 
 	rd := &rendered{snap: s, r: r, offs: offs}
+	if r.aggregateOnly {
+		rd.share = shareOf(s)
+	}
 	if len(w.buf) > 0 {
 		// An exact-size copy: tens of thousands of these stay in memory, and
 		// the scratch buffer's spare capacity would double that.

@@ -21,6 +21,7 @@ var (
 // how many series of each cluster's jobs metrics.max_series left out.
 type scrapeView struct {
 	jobs    []*rendered
+	owners  aggView // the aggregate-only families' counts
 	dropped map[string]int
 }
 
@@ -49,7 +50,7 @@ func (s *Store) WriteTo(w io.Writer) (int64, error) {
 // can tell which family names the store owns in this very scrape.
 func (s *Store) writeExposition(bw *bufio.Writer, sel *selection) (int64, *renderer, error) {
 	vp := viewPool.Get().(*[]*rendered)
-	jobs, r := s.view((*vp)[:0])
+	jobs, owners, r := s.view((*vp)[:0])
 	defer func() {
 		clear(jobs) // do not keep deleted snapshots alive through the pool
 		*vp = jobs[:0]
@@ -57,7 +58,7 @@ func (s *Store) writeExposition(bw *bufio.Writer, sel *selection) (int64, *rende
 	}()
 
 	shown, dropped := capSeries(jobs, r.maxSeries)
-	v := scrapeView{jobs: jobs, dropped: dropped}
+	v := scrapeView{jobs: jobs, owners: owners, dropped: dropped}
 
 	var total int64
 	write := func(b []byte) error {

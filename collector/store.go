@@ -16,6 +16,8 @@ type Store struct {
 	// since it was last built. Replacing a job's snapshot keeps it valid, which
 	// matters because the poller replaces far more often than it adds.
 	order []*slot
+	// agg counts the aggregate-only families over every slot's cur.
+	agg aggTotals
 }
 
 // slot is the stable home of one key; Set swaps cur, so order can point at
@@ -31,7 +33,7 @@ func NewStore(opts StoreOptions) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Store{r: r, slots: make(map[JobKey]*slot)}, nil
+	return &Store{r: r, slots: make(map[JobKey]*slot), agg: aggTotals{}}, nil
 }
 
 // SetOptions switches to new options (tag labels, allow/deny lists) and
@@ -65,8 +67,10 @@ func (s *Store) UseOptions(p *PreparedOptions) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.r = p.r
+	s.agg = aggTotals{}
 	for _, sl := range s.slots {
 		sl.cur = p.r.render(sl.cur.snap)
+		s.agg.add(sl.cur.share, 1)
 	}
 }
 
@@ -89,7 +93,9 @@ func (s *Store) Set(snap *JobSnapshot) {
 		// A SetOptions happened meanwhile; the new renderer must win.
 		rd = s.r.render(snap)
 	}
+	s.agg.add(rd.share, 1)
 	if sl, ok := s.slots[snap.Key]; ok {
+		s.agg.add(sl.cur.share, -1)
 		sl.cur = rd
 		return
 	}
@@ -112,7 +118,8 @@ func (s *Store) Get(key JobKey) (*JobSnapshot, bool) {
 func (s *Store) Delete(key JobKey) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.slots[key]; ok {
+	if sl, ok := s.slots[key]; ok {
+		s.agg.add(sl.cur.share, -1)
 		delete(s.slots, key)
 		s.order = nil
 	}
@@ -152,13 +159,17 @@ func (s *Store) All() []*JobSnapshot {
 // view appends the current rendering of every job, in key order, to dst and
 // returns it with the renderer they belong to. The result is consistent: no
 // Set or Delete lands halfway through it.
-func (s *Store) view(dst []*rendered) ([]*rendered, *renderer) {
+func (s *Store) view(dst []*rendered) ([]*rendered, aggView, *renderer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, sl := range s.sortedLocked() {
 		dst = append(dst, sl.cur)
 	}
-	return dst, s.r
+	var owners aggView
+	if s.r.aggregateOnly {
+		owners = s.agg.view()
+	}
+	return dst, owners, s.r
 }
 
 func (s *Store) sortedLocked() []*slot {
