@@ -35,4 +35,3 @@ func aggregateFamilies() []family {
 		},
 	}
 }
-
