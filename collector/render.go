@@ -221,7 +221,9 @@ func (r *renderer) render(s *JobSnapshot) *rendered {
 		// An exact-size copy: tens of thousands of these stay in memory, and
 		// the scratch buffer's spare capacity would double that.
 		rd.buf = append([]byte(nil), w.buf...)
-		rd.series = bytes.Count(rd.buf, newline)
+		if r.maxSeries > 0 { // only the cap needs the count
+			rd.series = bytes.Count(rd.buf, newline)
+		}
 	}
 	w.name, w.labels = "", nil
 	if cap(w.buf) <= 1<<20 { // a giant job must not pin its buffer forever

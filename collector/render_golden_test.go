@@ -161,6 +161,7 @@ func checkCompact(t *testing.T, full, compact string) {
 		`ehpc_serverless_container_ready{` + main + `} 0`,
 		`ehpc_serverless_container_finished_timestamp_seconds{` + main + `} 1700000200`,
 		`ehpc_serverless_container_group_creation_timestamp_seconds{` + grp + `} 1700000000`,
+		`ehpc_serverless_job_last_poll_success_timestamp_seconds{` + job + `} 1700000000.25`,
 	}
 	for _, l := range append(kept, dropped...) {
 		if !strings.Contains(full, l+"\n") {
